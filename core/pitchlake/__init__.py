@@ -1,0 +1,5 @@
+"""pitchlake: a football data lake from API-Football."""
+
+from .hookspecs import hookimpl
+
+__all__ = ["hookimpl"]

@@ -1,0 +1,242 @@
+"""Loading ``config/endpoints.json``: JSON Schema first, then the rules a schema cannot express.
+
+Every problem is reported at once as ``<file>: <JSON pointer>: <what was expected>``, so a user
+fixes the whole file in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, layout_placeholders
+
+DEFAULT_CONFIG = Path("config/endpoints.json")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.pointer or '/'}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The config is not usable; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_day: int
+    per_minute: int
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    base_url: str
+    auth: str
+    limits: Limits
+    rapidapi_host: str = "api-football-v1.p.rapidapi.com"
+    timeout_seconds: float = 30
+    max_retries: int = 5
+    concurrency: int = 8
+
+
+@dataclass(frozen=True)
+class LakeConfig:
+    uri: str
+    layout: str = DEFAULT_LAYOUT
+    create_bucket: bool = False
+
+
+@dataclass(frozen=True)
+class Scope:
+    seasons: tuple[int, ...]
+    leagues: tuple[int, ...]
+    current_season: int
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """One enabled endpoint: the plugin it runs and the user's overrides."""
+
+    name: str
+    plugin: str
+    params: dict[str, Any] = field(default_factory=dict)
+    partitions: dict[str, tuple] = field(default_factory=dict)
+    refresh: str = "daily"
+    schedule: str = "0 6 * * *"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    api: ApiConfig
+    lake: LakeConfig
+    scope: Scope
+    endpoints: tuple[EndpointConfig, ...]
+
+    def endpoint(self, name: str) -> EndpointConfig:
+        for endpoint in self.endpoints:
+            if endpoint.name == name:
+                return endpoint
+        raise KeyError(f"no enabled endpoint named {name!r} in {self.path}")
+
+
+@cache
+def schema() -> dict:
+    """The JSON Schema, from the source tree, or from the installed package's data."""
+    source = Path(__file__).resolve().parents[2] / "schemas" / "endpoints.schema.json"
+    if source.exists():
+        return json.loads(source.read_text())
+    return json.loads(resources.files("pitchlake").joinpath("endpoints.schema.json").read_text())
+
+
+def _pointer(path) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _schema_problems(file: str, document: Any) -> list[Problem]:
+    problems = []
+    validator = Draft202012Validator(schema())
+    for error in validator.iter_errors(document):
+        # For oneOf/anyOf-style errors, the most specific sub-error says more than the summary.
+        error = best_match([error]) if error.context else error
+        if error.validator == "additionalProperties":
+            allowed = sorted(error.schema.get("properties", {}))
+            for key in sorted(set(error.instance) - set(allowed)):
+                problems.append(Problem(file, _pointer([*error.absolute_path, key]), f"unknown key; expected one of {', '.join(allowed)}"))
+            continue
+        problems.append(Problem(file, _pointer(error.absolute_path), error.message))
+    return sorted(problems, key=lambda p: p.pointer)
+
+
+def _semantic_problems(file: str, document: dict, endpoints: dict) -> list[Problem]:
+    """Rules the schema cannot express; ``endpoints`` is the registry's endpoint table."""
+    problems = []
+    scope = document["scope"]
+    for index, season in enumerate(scope["seasons"]):
+        if season > scope["current_season"]:
+            problems.append(Problem(file, f"/scope/seasons/{index}", f"season {season} is after current_season {scope['current_season']}"))
+
+    seen: dict[str, int] = {}
+    enabled = []
+    for index, entry in enumerate(document["endpoints"]):
+        where = f"/endpoints/{index}"
+        name = entry.get("name", entry["plugin"])
+        if name in seen:
+            problems.append(Problem(file, f"{where}/name" if "name" in entry else f"{where}/plugin",
+                                    f"duplicate endpoint name {name!r} (also /endpoints/{seen[name]}); set a distinct name"))
+        seen.setdefault(name, index)
+        endpoint = endpoints.get(entry["plugin"])
+        if endpoint is None:
+            installed = ", ".join(sorted(endpoints)) or "none"
+            problems.append(Problem(file, f"{where}/plugin", f"no installed plugin provides endpoint {entry['plugin']!r}; installed: {installed}"))
+            continue
+        for param in entry.get("params", {}):
+            if param not in endpoint.extra_params:
+                allowed = ", ".join(sorted(endpoint.extra_params)) or "none"
+                problems.append(Problem(file, f"{where}/params/{param}", f"endpoint {endpoint.name!r} does not declare param {param!r}; declared: {allowed}"))
+        for key in entry.get("partitions", {}):
+            if key not in endpoint.partition_keys:
+                declared = ", ".join(endpoint.partition_keys) or "none"
+                problems.append(Problem(file, f"{where}/partitions/{key}", f"endpoint {endpoint.name!r} has no partition key {key!r}; its keys: {declared}"))
+        if entry.get("enabled", True):
+            enabled.append(endpoint)
+
+    layout = document["lake"].get("layout", DEFAULT_LAYOUT)
+    names = layout_placeholders(layout)
+    for required in ("endpoint", "ingestion_date"):
+        if required not in names:
+            problems.append(Problem(file, "/lake/layout", f"layout must contain {{{required}}}"))
+    keys = {key for endpoint in enabled for key in endpoint.partition_keys}
+    for name in names:
+        if name not in LAYOUT_FIELDS and name not in keys:
+            problems.append(Problem(file, "/lake/layout", f"unknown placeholder {{{name}}}; expected {', '.join(LAYOUT_FIELDS)} or a partition key"))
+    if "partitions" not in names:
+        for endpoint in enabled:
+            for key in endpoint.partition_keys:
+                if key not in names:
+                    problems.append(Problem(file, "/lake/layout", f"layout is missing partition key {{{key}}} of endpoint {endpoint.name!r} (or use {{partitions}})"))
+    return problems
+
+
+def _parse(path: Path) -> Any:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(file, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(file, "", f"cannot read: {exc}")]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError([Problem(file, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
+
+
+def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None = None) -> Config:
+    """Load, validate and type the config; ``PITCHLAKE_LAKE`` and ``API_FOOTBALL_BASE_URL``
+    override the lake URI and the base URL (locations only: nothing else comes from the
+    environment, and the key never comes from the file)."""
+    if endpoints is None:
+        from .plugins import registry
+
+        endpoints = registry().endpoints
+    path = Path(path)
+    file = str(path)
+    document = _parse(path)
+    problems = _schema_problems(file, document)
+    if problems:
+        raise ConfigError(problems)
+    problems = _semantic_problems(file, document, endpoints)
+    if problems:
+        raise ConfigError(problems)
+
+    api, lake, scope = document["api"], document["lake"], document["scope"]
+    defaults = document.get("defaults", {})
+    return Config(
+        path=path,
+        api=ApiConfig(
+            base_url=os.environ.get("API_FOOTBALL_BASE_URL") or api["base_url"],
+            auth=api["auth"],
+            limits=Limits(**api["limits"]),
+            rapidapi_host=api.get("rapidapi_host", ApiConfig.rapidapi_host),
+            timeout_seconds=api.get("timeout_seconds", ApiConfig.timeout_seconds),
+            max_retries=api.get("max_retries", ApiConfig.max_retries),
+            concurrency=api.get("concurrency", ApiConfig.concurrency),
+        ),
+        lake=LakeConfig(
+            uri=os.environ.get("PITCHLAKE_LAKE") or lake["uri"],
+            layout=lake.get("layout", DEFAULT_LAYOUT),
+            create_bucket=lake.get("create_bucket", False),
+        ),
+        scope=Scope(tuple(scope["seasons"]), tuple(scope["leagues"]), scope["current_season"]),
+        endpoints=tuple(
+            EndpointConfig(
+                name=entry.get("name", entry["plugin"]),
+                plugin=entry["plugin"],
+                params=dict(entry.get("params", {})),
+                partitions={key: tuple(values) for key, values in entry.get("partitions", {}).items()},
+                refresh=entry.get("refresh", defaults.get("refresh", "daily")),
+                schedule=entry.get("schedule", defaults.get("schedule", "0 6 * * *")),
+            )
+            for entry in document["endpoints"]
+            if entry.get("enabled", True)
+        ),
+    )

@@ -1,0 +1,107 @@
+"""The lake protocol: what a storage backend does, and how partitions map to keys.
+
+A partition is complete exactly when its ``data.json`` exists; it is written last and atomically,
+so readers that only look at ``**/data.json`` never see anything half-written.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any, Iterator, Mapping, Protocol, runtime_checkable
+
+DATA_FILE = "data.json"
+DEFAULT_LAYOUT = "raw/{endpoint}/{partitions}/ingestion_date={ingestion_date}/data.json"
+#: Placeholders the layout itself provides; every other placeholder must be a partition key.
+LAYOUT_FIELDS = ("endpoint", "partitions", "ingestion_date")
+
+# A partition value ends up as one path segment of a Hive-style key: nothing that could change
+# the meaning of the path (separators, '=', '..') and nothing S3 or a file system treats oddly.
+_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.=\-]{0,254}$")
+
+
+class LakeError(Exception):
+    """A lake operation failed; the message says which lake, which key and why."""
+
+
+class UnsafeKeyError(LakeError, ValueError):
+    """A key or partition value would escape the lake or break the Hive layout."""
+
+
+class AlreadyExists(LakeError):
+    """``put(..., if_absent=True)`` found the key already written (by another writer)."""
+
+
+@runtime_checkable
+class LakeBackend(Protocol):
+    """One lake root (``file://./lake``, ``s3://bucket/prefix``). Keys are ``/``-separated and
+    relative to the root; backends call :func:`check_key` on every key they are given."""
+
+    uri: str
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        """Every key under ``prefix``, recursively, in a few paginated LIST calls (never a HEAD per key)."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes, *, if_absent: bool = False) -> None:
+        """Write ``data`` atomically: readers see the old object or the whole new one, never a part.
+        With ``if_absent`` the write fails with :class:`AlreadyExists` when the key is there."""
+
+    def delete(self, key: str) -> None: ...
+
+
+def check_key(key: str) -> str:
+    """Refuse keys that could escape the lake root: absolute, ``..``, empty or odd segments."""
+    if not key or key.startswith("/") or "\\" in key or "\x00" in key:
+        raise UnsafeKeyError(f"unsafe lake key {key!r}: keys are relative '/'-separated paths")
+    for segment in key.split("/"):
+        if segment in ("", ".", "..") or not _SEGMENT.match(segment):
+            raise UnsafeKeyError(f"unsafe lake key {key!r}: bad path segment {segment!r}")
+    return key
+
+
+def check_partition_value(key: str, value: Any) -> str:
+    """A partition value as a path segment; '/', '=', '..' and the like are refused, not escaped,
+    because an escaped value would no longer round-trip through Hive partition discovery."""
+    text = str(value)
+    if not _VALUE.match(text) or ".." in text:
+        raise UnsafeKeyError(
+            f"unsafe value {text!r} for partition key {key!r}: "
+            "use letters, digits, '_', '-' and '.' (at most 128 characters)"
+        )
+    return text
+
+
+def layout_placeholders(layout: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(layout) if name is not None]
+
+
+def partition_key(
+    layout: str, endpoint: str, partition_keys: tuple[str, ...], partition: Mapping[str, Any], ingestion_date: str
+) -> str:
+    """The key of a partition's ``data.json``; partition values are checked, never escaped."""
+    values = {key: check_partition_value(key, partition[key]) for key in partition_keys}
+    hive = "/".join(f"{key}={values[key]}" for key in partition_keys)
+    text = layout.format(
+        endpoint=endpoint,
+        partitions=hive,
+        ingestion_date=check_partition_value("ingestion_date", ingestion_date),
+        **values,
+    )
+    # An endpoint without partition keys leaves an empty '{partitions}' segment behind.
+    return check_key(re.sub(r"/{2,}", "/", text))
+
+
+def partition_prefix(layout: str, endpoint: str) -> str:
+    """The longest fixed prefix of an endpoint's keys: what the planner LISTs, once."""
+    fixed = layout.replace("{endpoint}", endpoint).split("{", 1)[0]
+    return fixed[: fixed.rfind("/") + 1]
+
+
+def parse_hive(key: str) -> dict[str, str]:
+    """The ``name=value`` segments of a key, in order (partition keys, then ``ingestion_date``)."""
+    return dict(segment.split("=", 1) for segment in key.split("/") if "=" in segment)

@@ -1,0 +1,1 @@
+pytest_plugins = ["pitchlake.testing.moto", "pitchlake.testing.sandbox"]
