@@ -105,3 +105,17 @@ def partition_prefix(layout: str, endpoint: str) -> str:
 def parse_hive(key: str) -> dict[str, str]:
     """The ``name=value`` segments of a key, in order (partition keys, then ``ingestion_date``)."""
     return dict(segment.split("=", 1) for segment in key.split("/") if "=" in segment)
+
+
+def open_lake(uri: str, *, create_bucket: bool = False, backends: Mapping[str, Any] | None = None) -> LakeBackend:
+    """The backend for a lake URI, from whichever plugin registered its scheme."""
+    if backends is None:
+        from .plugins import registry
+
+        backends = registry().lake_backends
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    factory = backends.get(scheme)
+    if factory is None:
+        known = ", ".join(f"{name}://" for name in sorted(backends)) or "none"
+        raise LakeError(f"no lake backend for {uri!r}: installed backends handle {known}")
+    return factory(uri, create_bucket=create_bucket)
