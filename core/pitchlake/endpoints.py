@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
+from .lake import layout_placeholders
+
 #: How partitions of an endpoint are enumerated.
 #: ``scope``: the product of the config's scope over the endpoint's partition keys
 #: (``season`` x ``league_id``, or ``season`` alone, or one partition with no keys).
@@ -22,12 +24,15 @@ class DeriveContext(Protocol):
     scope: Any
 
     def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
-        """``(partition, item)`` for each response item of the newest complete ``data.json`` of
+        """``endpoint`` is a plugin name (``"fixtures"``); when the config enables that plugin
+        under several names, the first enabled entry is read.
+
+        ``(partition, item)`` for each response item of the newest complete ``data.json`` of
         every partition of ``endpoint`` (of every ``ingestion_date`` with ``every_date``, for
         endpoints that only fetch what is new), partition values as strings, as in the keys."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Endpoint:
     """One API-Football endpoint.
 
@@ -64,6 +69,15 @@ class Endpoint:
             raise ValueError(f"endpoint {self.name!r}: a derived endpoint needs a derive function")
         if "ingestion_date" in self.partition_keys:
             raise ValueError(f"endpoint {self.name!r}: ingestion_date is added by the lake, not a partition key")
+        # Declaration mistakes of a plugin fail when it registers, not mid-run after credits were spent.
+        for param, template in self.params.items():
+            unknown = set(layout_placeholders(template)) - set(self.partition_keys)
+            if unknown:
+                raise ValueError(f"endpoint {self.name!r}: param {param!r} uses {sorted(unknown)}, not partition keys")
+        if set(self.extra_params) & set(self.params):
+            raise ValueError(f"endpoint {self.name!r}: extra_params repeat params {sorted(set(self.extra_params) & set(self.params))}")
+        if self.batch_param and (self.partition_source != "derived" or self.batch_size < 1):
+            raise ValueError(f"endpoint {self.name!r}: a batched endpoint is derived and has batch_size >= 1")
 
     def request_params(self, partition: Mapping[str, Any], overrides: Mapping[str, Any] = ()) -> dict[str, str]:
         """The query parameters for one partition: templates filled in, then the config's extras."""

@@ -1,0 +1,89 @@
+"""Partitions of the endpoints that cannot be enumerated from the config's scope alone.
+
+Some requests only make sense once other data is in the lake: a squad needs a team id, the
+venues of a country need the country of a league, and fixture details are only worth a credit
+once a match is over and only once. Each function here reads the lake through a
+:class:`pitchlake.endpoints.DeriveContext` and returns the partitions still worth fetching.
+
+Partition values are strings, as the lake's keys are, so that a derived partition compares equal
+to the same partition listed back from the lake. Results are sorted so that plans are stable from
+one run to the next (and easy to diff).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from pitchlake.endpoints import DeriveContext
+
+#: Statuses after which a fixture's events, lineups and statistics no longer change:
+#: full time, after extra time, after penalties, awarded, walkover.
+FINISHED_STATUSES = frozenset({"FT", "AET", "PEN", "AWD", "WO"})
+
+#: ``country.name`` of international competitions (World Cup, Champions League, friendlies):
+#: ``/venues?country=World`` is not a country and returns nothing.
+NO_COUNTRY = "World"
+
+
+def _scope_values(ctx: DeriveContext) -> tuple[set[str], set[str]]:
+    scope = ctx.scope
+    return {str(season) for season in scope.seasons}, {str(league) for league in scope.leagues}
+
+
+def _in_scope(partition: dict[str, str], seasons: set[str], leagues: set[str]) -> bool:
+    """Whether a partition of the lake belongs to this run: the lake may hold seasons and leagues
+    an earlier config had, and those must not cost credits now. Keys the partition does not have
+    (``leagues`` has no season) do not restrict it."""
+    if "season" in partition and partition["season"] not in seasons:
+        return False
+    if "league_id" in partition and partition["league_id"] not in leagues:
+        return False
+    return True
+
+
+def scope_countries(ctx: DeriveContext) -> Iterator[dict[str, str]]:
+    """``{"country": name}`` for each country that has a league of the scope (from ``leagues``)."""
+    seasons, leagues = _scope_values(ctx)
+    countries = {
+        item["country"]["name"]
+        for partition, item in ctx.items("leagues")
+        if _in_scope(partition, seasons, leagues)
+    }
+    countries.discard(NO_COUNTRY)
+    for country in sorted(countries):
+        yield {"country": country}
+
+
+def scope_team_ids(ctx: DeriveContext) -> Iterator[dict[str, str]]:
+    """``{"team_id": id}`` for each team that plays in a league season of the scope (from
+    ``teams``), once even when it plays in several, since team endpoints are not per season."""
+    seasons, leagues = _scope_values(ctx)
+    team_ids = {
+        item["team"]["id"]
+        for partition, item in ctx.items("teams")
+        if _in_scope(partition, seasons, leagues)
+    }
+    for team_id in sorted(team_ids):
+        yield {"team_id": str(team_id)}
+
+
+def finished_fixtures_without_details(ctx: DeriveContext) -> Iterator[dict[str, Any]]:
+    """``{"season", "league_id", "ids"}`` for each league season of the scope with finished
+    fixtures whose details are not in the lake yet.
+
+    Details are fetched once per fixture, ever: a fixture counts as detailed if any
+    ``fixture_details`` data of any ingestion date holds it, since each run only writes the
+    fixtures that were still missing. Fixtures not yet finished are left for a later run, when
+    their events and statistics are final.
+    """
+    seasons, leagues = _scope_values(ctx)
+    detailed = {item["fixture"]["id"] for _, item in ctx.items("fixture_details", every_date=True)}
+    missing: dict[tuple[str, str], set[int]] = {}
+    for partition, item in ctx.items("fixtures"):
+        if not _in_scope(partition, seasons, leagues):
+            continue
+        fixture = item["fixture"]
+        if fixture["status"]["short"] in FINISHED_STATUSES and fixture["id"] not in detailed:
+            missing.setdefault((partition["season"], partition["league_id"]), set()).add(fixture["id"])
+    for (season, league_id), ids in sorted(missing.items(), key=lambda entry: tuple(map(int, entry[0]))):
+        yield {"season": season, "league_id": league_id, "ids": sorted(ids)}

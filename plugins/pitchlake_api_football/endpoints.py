@@ -1,0 +1,91 @@
+"""The API-Football v3 endpoints, declared once, in dependency order.
+
+``leagues`` comes first because its per-season ``coverage`` flags let the planner skip the calls
+of the others that would come back empty (``coverage_flag``). Endpoints keyed by team or country
+are ``derived``: their partitions come from what ``teams`` and ``leagues`` put in the lake, not
+from the config. ``fixture_details`` reuses ``/fixtures`` with ``ids=`` because the API then
+embeds events, lineups, statistics and players: one credit per 20 finished matches instead of
+four per match.
+
+``extra_params`` lists only what a user may sensibly add; the config rejects anything else, so a
+typo never burns credits on a request nobody meant.
+"""
+
+from __future__ import annotations
+
+from pitchlake.endpoints import Endpoint, load_schema
+
+from . import derive
+
+SEASON_LEAGUE = ("season", "league_id")
+BY_SEASON_LEAGUE = {"league": "{league_id}", "season": "{season}"}
+BY_TEAM = {"team": "{team_id}"}
+
+
+def _schema(name: str) -> dict:
+    return load_schema(__file__, name)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="leagues", path="leagues", partition_keys=("league_id",), params={"id": "{league_id}"},
+        item_schema=_schema("leagues"),
+        description="A league with all its seasons and their coverage flags.",
+    ),
+    Endpoint(
+        name="teams", path="teams", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
+        item_schema=_schema("teams"),
+        description="The teams of a league season, with their home venue.",
+    ),
+    Endpoint(
+        name="venues", path="venues", partition_keys=("country",), params={"country": "{country}"},
+        item_schema=_schema("venues"),
+        partition_source="derived", derive=derive.scope_countries, depends_on=("leagues",),
+        description="The venues of each country that has a league of the scope.",
+    ),
+    Endpoint(
+        name="fixtures", path="fixtures", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
+        item_schema=_schema("fixtures"), extra_params=frozenset({"timezone"}),
+        description="Every match of a league season, with its status and score.",
+    ),
+    Endpoint(
+        name="fixture_details", path="fixtures", partition_keys=SEASON_LEAGUE, params={},
+        item_schema=_schema("fixture_details"), extra_params=frozenset({"timezone"}),
+        partition_source="derived", derive=derive.finished_fixtures_without_details, depends_on=("fixtures",),
+        batch_param="ids", batch_size=20, coverage_flag="fixtures.events",
+        description="Finished matches with their events, lineups, team and player statistics, fetched once each.",
+    ),
+    Endpoint(
+        name="standings", path="standings", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
+        item_schema=_schema("standings"), coverage_flag="standings",
+        description="The league table(s) of a league season.",
+    ),
+    Endpoint(
+        name="players", path="players", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
+        item_schema=_schema("players"), paginated=True, coverage_flag="players",
+        description="Every player of a league season with his season statistics (20 a page).",
+    ),
+    Endpoint(
+        name="players_squads", path="players/squads", partition_keys=("team_id",), params=BY_TEAM,
+        item_schema=_schema("players_squads"),
+        partition_source="derived", derive=derive.scope_team_ids, depends_on=("teams",),
+        description="The current squad of each team of the scope.",
+    ),
+    Endpoint(
+        name="injuries", path="injuries", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
+        item_schema=_schema("injuries"), extra_params=frozenset({"timezone"}), coverage_flag="injuries",
+        description="Players missing or doubtful for each fixture of a league season.",
+    ),
+    Endpoint(
+        name="transfers", path="transfers", partition_keys=("team_id",), params=BY_TEAM,
+        item_schema=_schema("transfers"),
+        partition_source="derived", derive=derive.scope_team_ids, depends_on=("teams",),
+        description="Every transfer of the players of each team of the scope.",
+    ),
+    Endpoint(
+        name="coachs", path="coachs", partition_keys=("team_id",), params=BY_TEAM,
+        item_schema=_schema("coachs"),
+        partition_source="derived", derive=derive.scope_team_ids, depends_on=("teams",),
+        description="The coaches of each team of the scope, with their careers (the API spells it coachs).",
+    ),
+)
