@@ -26,7 +26,8 @@ def register_lake_backends(register):
     """Register lake storage backends.
 
     Call ``register(scheme, factory)`` where ``scheme`` is a URI scheme (``file``, ``s3``) and
-    ``factory(uri)`` returns an object implementing :class:`pitchlake.lake.LakeBackend` for a lake
+    ``factory(uri, create_bucket=False)`` returns an object implementing
+    :class:`pitchlake.lake.LakeBackend` for a lake
     URI of that scheme.
     """
 

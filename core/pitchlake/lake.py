@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Protocol, runtime_checkable
 
 DATA_FILE = "data.json"
-DEFAULT_LAYOUT = "raw/{endpoint}/{partitions}/ingestion_date={ingestion_date}/data.json"
+LAYOUT_SUFFIX = "/ingestion_date={ingestion_date}/data.json"
+DEFAULT_LAYOUT = "raw/{endpoint}/{partitions}" + LAYOUT_SUFFIX
 #: Placeholders the layout itself provides; every other placeholder must be a partition key.
 LAYOUT_FIELDS = ("endpoint", "partitions", "ingestion_date")
 
@@ -19,6 +21,9 @@ LAYOUT_FIELDS = ("endpoint", "partitions", "ingestion_date")
 # the meaning of the path (separators, '=', '..') and nothing S3 or a file system treats oddly.
 _VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.=\-]{0,254}$")
+# Endpoint and partition key names become a folder and the left side of 'name=value': a '/' or '='
+# in them would make Hive discovery read back other partitions than the ones written.
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 
 
 class LakeError(Exception):
@@ -83,7 +88,13 @@ def layout_placeholders(layout: str) -> list[str]:
 def partition_key(
     layout: str, endpoint: str, partition_keys: tuple[str, ...], partition: Mapping[str, Any], ingestion_date: str
 ) -> str:
-    """The key of a partition's ``data.json``; partition values are checked, never escaped."""
+    """The key of a partition's ``data.json``; names and partition values are checked, never escaped."""
+    for name in (endpoint, *partition_keys):
+        if not _NAME.match(name) or (name != endpoint and name in LAYOUT_FIELDS):
+            raise UnsafeKeyError(
+                f"unsafe name {name!r} for endpoint {endpoint!r} or one of its partition keys: use letters, "
+                f"digits and '_', starting with a letter; partition keys cannot be {', '.join(LAYOUT_FIELDS)}"
+            )
     values = {key: check_partition_value(key, partition[key]) for key in partition_keys}
     hive = "/".join(f"{key}={values[key]}" for key in partition_keys)
     text = layout.format(
@@ -98,6 +109,8 @@ def partition_key(
 
 def partition_prefix(layout: str, endpoint: str) -> str:
     """The longest fixed prefix of an endpoint's keys: what the planner LISTs, once."""
+    if not _NAME.match(endpoint):
+        raise UnsafeKeyError(f"unsafe endpoint name {endpoint!r}: use letters, digits and '_', starting with a letter")
     fixed = layout.replace("{endpoint}", endpoint).split("{", 1)[0]
     return fixed[: fixed.rfind("/") + 1]
 
@@ -105,6 +118,48 @@ def partition_prefix(layout: str, endpoint: str) -> str:
 def parse_hive(key: str) -> dict[str, str]:
     """The ``name=value`` segments of a key, in order (partition keys, then ``ingestion_date``)."""
     return dict(segment.split("=", 1) for segment in key.split("/") if "=" in segment)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where an endpoint's partitions live, and the way back from a listed key to a partition.
+
+    A partition's folder holds one ``ingestion_date=D/`` folder per fetch (its ``data.json``, and
+    while a paginated fetch is under way its ``_pages/``), plus ``_out_of_plan.json`` when the API
+    said the partition is not in the subscription.
+    """
+
+    template: str = DEFAULT_LAYOUT
+
+    def data_key(self, endpoint: str, keys: tuple[str, ...], partition: Mapping[str, Any], ingestion_date: str) -> str:
+        return partition_key(self.template, endpoint, keys, partition, ingestion_date)
+
+    def fetch_dir(self, endpoint: str, keys: tuple[str, ...], partition: Mapping[str, Any], ingestion_date: str) -> str:
+        """The folder of one fetch: ``data.json`` and ``_pages/`` live in it."""
+        return self.data_key(endpoint, keys, partition, ingestion_date).rsplit("/", 1)[0]
+
+    def partition_dir(self, endpoint: str, keys: tuple[str, ...], partition: Mapping[str, Any]) -> str:
+        return self.fetch_dir(endpoint, keys, partition, "0").rsplit("/", 1)[0]
+
+    def prefix(self, endpoint: str) -> str:
+        return partition_prefix(self.template, endpoint)
+
+    def parser(self, endpoint: str, keys: tuple[str, ...]) -> "re.Pattern[str]":
+        """A regex with a group per partition key, ``ingestion_date`` (optional) and ``rest``."""
+        head = self.template[: -len(LAYOUT_SUFFIX)]
+        pattern, seen = "", set()
+        for literal, name, _, _ in string.Formatter().parse(head):
+            pattern += re.escape(literal)
+            if name == "endpoint":
+                pattern += re.escape(endpoint)
+            elif name == "partitions":
+                pattern += "/".join(f"{re.escape(key)}=(?P<{key}>[^/]+)" for key in keys)
+                seen.update(keys)
+            elif name is not None:
+                pattern += f"(?P={name})" if name in seen else f"(?P<{name}>[^/]+)"
+                seen.add(name)
+        pattern = re.sub(r"/{2,}", "/", pattern)
+        return re.compile(pattern + r"/(?:ingestion_date=(?P<ingestion_date>[^/]+)/)?(?P<rest>[^/].*)$")
 
 
 def open_lake(uri: str, *, create_bucket: bool = False, backends: Mapping[str, Any] | None = None) -> LakeBackend:
