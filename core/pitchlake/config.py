@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, layout_placeholders
+from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, LAYOUT_SUFFIX, layout_placeholders
 
 DEFAULT_CONFIG = Path("config/endpoints.json")
 
@@ -111,32 +111,45 @@ def _pointer(path) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
+_SECRET_KEYS = {"key", "api_key", "apikey", "token", "secret", "password"}
+
+
 def _schema_problems(file: str, document: Any) -> list[Problem]:
     problems = []
-    validator = Draft202012Validator(schema())
-    for error in validator.iter_errors(document):
+    for error in Draft202012Validator(schema()).iter_errors(document):
         # For oneOf/anyOf-style errors, the most specific sub-error says more than the summary.
         error = best_match([error]) if error.context else error
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed)):
-                problems.append(Problem(file, _pointer([*error.absolute_path, key]), f"unknown key; expected one of {', '.join(allowed)}"))
+                hint = "; the API key never goes in the file: set FOOTBALL_API_KEY" if key.lower() in _SECRET_KEYS else ""
+                problems.append(Problem(file, _pointer([*error.absolute_path, key]), f"unknown key; expected one of {', '.join(allowed)}{hint}"))
             continue
         problems.append(Problem(file, _pointer(error.absolute_path), error.message))
-    return sorted(problems, key=lambda p: p.pointer)
+    return problems
 
 
-def _semantic_problems(file: str, document: dict, endpoints: dict) -> list[Problem]:
-    """Rules the schema cannot express; ``endpoints`` is the registry's endpoint table."""
+def _semantic_problems(file: str, document: Any, endpoints: dict) -> list[Problem]:
+    """Rules the schema cannot express; ``endpoints`` is the registry's endpoint table.
+
+    Runs on documents that failed the schema too, looking only at the parts it can make sense
+    of, so that one pass reports every problem."""
+    if not isinstance(document, dict):
+        return []
     problems = []
-    scope = document["scope"]
-    for index, season in enumerate(scope["seasons"]):
-        if season > scope["current_season"]:
-            problems.append(Problem(file, f"/scope/seasons/{index}", f"season {season} is after current_season {scope['current_season']}"))
+    scope = document.get("scope") if isinstance(document.get("scope"), dict) else {}
+    current, seasons = scope.get("current_season"), scope.get("seasons")
+    if isinstance(current, int) and isinstance(seasons, list):
+        for index, season in enumerate(seasons):
+            if isinstance(season, int) and season > current:
+                problems.append(Problem(file, f"/scope/seasons/{index}", f"season {season} is after current_season {current}"))
 
     seen: dict[str, int] = {}
     enabled = []
-    for index, entry in enumerate(document["endpoints"]):
+    entries = document.get("endpoints") if isinstance(document.get("endpoints"), list) else []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("plugin"), str):
+            continue
         where = f"/endpoints/{index}"
         name = entry.get("name", entry["plugin"])
         if name in seen:
@@ -148,22 +161,34 @@ def _semantic_problems(file: str, document: dict, endpoints: dict) -> list[Probl
             installed = ", ".join(sorted(endpoints)) or "none"
             problems.append(Problem(file, f"{where}/plugin", f"no installed plugin provides endpoint {entry['plugin']!r}; installed: {installed}"))
             continue
-        for param in entry.get("params", {}):
+        for param in entry.get("params", {}) if isinstance(entry.get("params"), dict) else ():
             if param not in endpoint.extra_params:
                 allowed = ", ".join(sorted(endpoint.extra_params)) or "none"
                 problems.append(Problem(file, f"{where}/params/{param}", f"endpoint {endpoint.name!r} does not declare param {param!r}; declared: {allowed}"))
-        for key in entry.get("partitions", {}):
+        for key in entry.get("partitions", {}) if isinstance(entry.get("partitions"), dict) else ():
             if key not in endpoint.partition_keys:
                 declared = ", ".join(endpoint.partition_keys) or "none"
                 problems.append(Problem(file, f"{where}/partitions/{key}", f"endpoint {endpoint.name!r} has no partition key {key!r}; its keys: {declared}"))
         if entry.get("enabled", True):
             enabled.append(endpoint)
 
-    layout = document["lake"].get("layout", DEFAULT_LAYOUT)
-    names = layout_placeholders(layout)
-    for required in ("endpoint", "ingestion_date"):
-        if required not in names:
-            problems.append(Problem(file, "/lake/layout", f"layout must contain {{{required}}}"))
+    lake = document.get("lake") if isinstance(document.get("lake"), dict) else {}
+    layout = lake.get("layout", DEFAULT_LAYOUT)
+    if isinstance(layout, str):
+        problems += _layout_problems(file, layout, enabled)
+    return problems
+
+
+def _layout_problems(file: str, layout: str, enabled: list) -> list[Problem]:
+    try:
+        names = layout_placeholders(layout)
+    except ValueError as exc:
+        return [Problem(file, "/lake/layout", f"not a valid template: {exc}")]
+    problems = []
+    if "endpoint" not in names:
+        problems.append(Problem(file, "/lake/layout", "layout must contain {endpoint}"))
+    if not layout.endswith(LAYOUT_SUFFIX):
+        problems.append(Problem(file, "/lake/layout", f"layout must end with {LAYOUT_SUFFIX!r}: ingestion_date is always the last partition"))
     keys = {key for endpoint in enabled for key in endpoint.partition_keys}
     for name in names:
         if name not in LAYOUT_FIELDS and name not in keys:
@@ -201,12 +226,9 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None
     path = Path(path)
     file = str(path)
     document = _parse(path)
-    problems = _schema_problems(file, document)
+    problems = _schema_problems(file, document) + _semantic_problems(file, document, endpoints)
     if problems:
-        raise ConfigError(problems)
-    problems = _semantic_problems(file, document, endpoints)
-    if problems:
-        raise ConfigError(problems)
+        raise ConfigError(sorted(set(problems), key=lambda p: (p.pointer, p.message)))
 
     api, lake, scope = document["api"], document["lake"], document["scope"]
     defaults = document.get("defaults", {})

@@ -93,22 +93,23 @@ def plugin_manager() -> pluggy.PluginManager:
     pm.pitchlake_providers = {}
     pm.pitchlake_problems = []
     version = _pitchlake_version()
-    for name, module in BUILTIN_PLUGINS.items():
-        if _selected(name, "pitchlake"):
-            _register(pm, importlib.import_module(module), name, Provider(name, "pitchlake", version), pm.pitchlake_problems)
+    candidates = [
+        (name, Provider(name, "pitchlake", version), lambda module=module: importlib.import_module(module))
+        for name, module in BUILTIN_PLUGINS.items()
+    ]
     for ep in importlib.metadata.entry_points(group="pitchlake"):
-        if ep.name in pm.pitchlake_providers or ep.name in BUILTIN_PLUGINS:
-            continue
-        dist = ep.dist.name if ep.dist else "unknown"
-        provider = Provider(ep.name, dist, ep.dist.version if ep.dist else "?")
-        if not _selected(ep.name, dist):
+        if ep.name not in BUILTIN_PLUGINS:
+            dist = ep.dist.name if ep.dist else "unknown"
+            candidates.append((ep.name, Provider(ep.name, dist, ep.dist.version if ep.dist else "?"), ep.load))
+    for name, provider, load in candidates:
+        if not _selected(name, provider.distribution) or name in pm.pitchlake_providers:
             continue
         try:
-            plugin = ep.load()
+            plugin = load()
         except Exception as exc:
             pm.pitchlake_problems.append(f"plugin {provider} failed to import: {type(exc).__name__}: {exc}")
             continue
-        _register(pm, plugin, ep.name, provider, pm.pitchlake_problems)
+        _register(pm, plugin, name, provider, pm.pitchlake_problems)
     return pm
 
 

@@ -1,0 +1,351 @@
+"""Smart resume: what the lake is missing, and what fetching it will cost, before any API call.
+
+The lake is read with one paginated LIST per endpoint prefix. Each partition is then judged by
+the endpoint's refresh policy: a closed season is fetched once, ever; the current season (and
+partitions without a season) at most once per refresh period; a fetch that crashed resumes at its
+first missing page; a partition the API said is out of plan, or whose coverage flag is false, is
+not fetched at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from .config import Config, EndpointConfig
+from .endpoints import Endpoint
+from .lake import DATA_FILE, LakeBackend, Layout
+
+#: The endpoint whose items carry the per-season ``coverage`` flags; endpoints with a coverage
+#: flag are planned after it, so its data is in the lake when they are judged.
+COVERAGE_SOURCE = "leagues"
+PAGES_DIR = "_pages"
+OUT_OF_PLAN = "_out_of_plan.json"
+REFRESH_DAYS = {"daily": 1, "weekly": 7}
+
+
+def today() -> str:
+    """The ingestion date: today in UTC, or ``PITCHLAKE_TODAY`` (backfills and tests)."""
+    return os.environ.get("PITCHLAKE_TODAY") or dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
+def page_name(number: int) -> str:
+    return f"{PAGES_DIR}/page-{number:04d}.json"
+
+
+@dataclass
+class PartitionState:
+    """What the LIST showed for one partition."""
+
+    complete: list[str] = field(default_factory=list)  # ingestion dates with a data.json
+    pages: dict[str, set[int]] = field(default_factory=dict)  # ingestion date -> page numbers
+    out_of_plan: bool = False
+
+    def in_progress(self) -> str | None:
+        """The date of a fetch that wrote pages but no data.json (a crash or a stop): resume it."""
+        started = sorted(date for date in self.pages if date not in self.complete)
+        return started[-1] if started else None
+
+
+@dataclass
+class Selection:
+    """``--endpoint``, ``--season``, ``--league`` selectors (empty means all)."""
+
+    endpoints: tuple[str, ...] = ()
+    seasons: tuple[str, ...] = ()
+    leagues: tuple[str, ...] = ()
+
+    def admits(self, partition: Mapping[str, Any]) -> bool:
+        if self.seasons and "season" in partition and str(partition["season"]) not in self.seasons:
+            return False
+        return not (self.leagues and "league_id" in partition and str(partition["league_id"]) not in self.leagues)
+
+
+@dataclass
+class Task:
+    """One partition to fetch. ``params`` is the request (page 1 of a paginated endpoint);
+    a batched endpoint lists its requests, one per batch of ids, in ``batches``."""
+
+    name: str
+    endpoint: Endpoint
+    partition: dict[str, str]
+    ingestion_date: str
+    reason: str
+    params: dict[str, str]
+    batches: list[dict[str, str]] = field(default_factory=list)
+    done_pages: set[int] = field(default_factory=set)
+    estimated_requests: int = 1
+
+    @property
+    def label(self) -> str:
+        values = "/".join(f"{key}={self.partition[key]}" for key in self.endpoint.partition_keys)
+        return f"{self.name}[{values}]" if values else self.name
+
+
+@dataclass
+class Skip:
+    name: str
+    partition: dict[str, str]
+    reason: str
+
+
+@dataclass
+class Plan:
+    tasks: list[Task] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    #: endpoints planned only once the endpoints they derive from are fetched
+    deferred: list[str] = field(default_factory=list)
+
+    @property
+    def estimated_requests(self) -> int:
+        return sum(task.estimated_requests for task in self.tasks)
+
+    def to_json(self) -> dict:
+        return {
+            "estimated_requests": self.estimated_requests,
+            "tasks": [
+                {"endpoint": t.name, "partition": t.partition, "ingestion_date": t.ingestion_date,
+                 "reason": t.reason, "estimated_requests": t.estimated_requests}
+                for t in self.tasks
+            ],
+            "skipped": [{"endpoint": s.name, "partition": s.partition, "reason": s.reason} for s in self.skipped],
+            "deferred": self.deferred,
+        }
+
+
+def stages(config: Config, endpoints: Mapping[str, Endpoint]) -> list[list[EndpointConfig]]:
+    """Enabled endpoints grouped in dependency order: each stage only needs earlier stages."""
+    by_plugin: dict[str, list[EndpointConfig]] = {}
+    for entry in config.endpoints:
+        by_plugin.setdefault(entry.plugin, []).append(entry)
+    remaining = list(config.endpoints)
+    done: set[str] = set()
+    result = []
+    def needs(entry: EndpointConfig) -> set[str]:
+        endpoint = endpoints[entry.plugin]
+        extra = {COVERAGE_SOURCE} if endpoint.coverage_flag and entry.plugin != COVERAGE_SOURCE else set()
+        return (set(endpoint.depends_on) | extra) & set(by_plugin)
+
+    while remaining:
+        ready = [e for e in remaining if needs(e) <= done]
+        if not ready:
+            raise ValueError(f"endpoints depend on each other in a cycle: {[e.name for e in remaining]}")
+        result.append(ready)
+        done.update(e.plugin for e in ready)
+        remaining = [e for e in remaining if e not in ready]
+    return result
+
+
+class LakeView:
+    """The lake as the planner sees it: one LIST per endpoint, then reads only where a derived
+    endpoint or a coverage flag needs the data itself. Also the ``DeriveContext`` of endpoints."""
+
+    def __init__(self, config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection):
+        self.config = config
+        self.scope = config.scope
+        self.endpoints = endpoints
+        self.lake = lake
+        self.layout = Layout(config.lake.layout)
+        self.selection = selection
+        self._states: dict[str, dict[tuple, PartitionState]] = {}
+
+    def _entry(self, plugin_or_name: str) -> EndpointConfig | None:
+        for entry in self.config.endpoints:
+            if entry.name == plugin_or_name:
+                return entry
+        return next((entry for entry in self.config.endpoints if entry.plugin == plugin_or_name), None)
+
+    def states(self, name: str) -> dict[tuple, PartitionState]:
+        """Partition states of an endpoint, from one paginated LIST of its prefix."""
+        entry = self._entry(name)
+        if entry.name not in self._states:
+            endpoint = self.endpoints[entry.plugin]
+            keys = endpoint.partition_keys
+            parser = self.layout.parser(entry.name, keys)
+            states: dict[tuple, PartitionState] = {}
+            for key in self.lake.list(self.layout.prefix(entry.name)):
+                match = parser.match(key)
+                if not match:
+                    continue
+                state = states.setdefault(tuple(match[k] for k in keys), PartitionState())
+                date, rest = match["ingestion_date"], match["rest"]
+                if date is None:
+                    state.out_of_plan |= rest == OUT_OF_PLAN
+                elif rest == DATA_FILE:
+                    state.complete.append(date)
+                elif rest.startswith(PAGES_DIR + "/page-"):
+                    state.pages.setdefault(date, set()).add(int(rest.rsplit("-", 1)[1].split(".")[0]))
+            for state in states.values():
+                state.complete.sort()
+            self._states[entry.name] = states
+        return self._states[entry.name]
+
+    def read_json(self, key: str) -> Any:
+        return json.loads(self.lake.read(key))
+
+    def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
+        entry = self._entry(endpoint)
+        if entry is None:
+            return
+        keys = self.endpoints[entry.plugin].partition_keys
+        for values, state in sorted(self.states(entry.name).items()):
+            partition = dict(zip(keys, values))
+            if not state.complete or not self.selection.admits(partition):
+                continue
+            for date in state.complete if every_date else state.complete[-1:]:
+                envelope = self.read_json(self.layout.data_key(entry.name, keys, partition, date))
+                for item in envelope.get("response") or []:
+                    yield partition, item
+
+    @cached_property
+    def coverage(self) -> dict[tuple[str, str], dict]:
+        """(league_id, season) -> the league's coverage flags, from the ``leagues`` data in the lake."""
+        flags = {}
+        for _, item in self.items(COVERAGE_SOURCE):
+            league = str(item.get("league", {}).get("id"))
+            for season in item.get("seasons") or []:
+                flags[(league, str(season.get("year")))] = season.get("coverage") or {}
+        return flags
+
+    def covered(self, endpoint: Endpoint, partition: Mapping[str, str]) -> bool | None:
+        """False when the league's coverage flag says the endpoint has no data; None when unknown."""
+        if not endpoint.coverage_flag or "league_id" not in partition or "season" not in partition:
+            return None
+        flags = self.coverage.get((str(partition["league_id"]), str(partition["season"])))
+        if flags is None:
+            return None
+        value: Any = flags
+        for part in endpoint.coverage_flag.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return None if value is None else bool(value)
+
+
+def _scope_partitions(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> Iterator[dict[str, str]]:
+    defaults = {"season": config.scope.seasons, "league_id": config.scope.leagues}
+    axes = []
+    for key in endpoint.partition_keys:
+        values = entry.partitions.get(key, defaults.get(key))
+        if values is None:
+            raise ValueError(f"endpoint {entry.name!r}: set partitions.{key} in {config.path} (the scope does not give it)")
+        axes.append([str(value) for value in values])
+    for combination in itertools.product(*axes):
+        yield dict(zip(endpoint.partition_keys, combination))
+
+
+def _is_closed(partition: Mapping[str, str], config: Config) -> bool:
+    return "season" in partition and int(partition["season"]) < config.scope.current_season
+
+
+def _refresh_due(last: str, refresh: str, date: str) -> bool:
+    if refresh == "never":
+        return False
+    age = (dt.date.fromisoformat(date) - dt.date.fromisoformat(last)).days
+    return age >= REFRESH_DAYS[refresh]
+
+
+def _estimate_pages(view: LakeView, name: str, endpoint: Endpoint, partition: dict, state: PartitionState) -> int:
+    """Pages of a paginated partition, from its last complete fetch if there is one."""
+    if not state.complete:
+        return 1
+    envelope = view.read_json(view.layout.data_key(name, endpoint.partition_keys, partition, state.complete[-1]))
+    return int((envelope.get("paging") or {}).get("total") or 1)
+
+
+def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
+    endpoint = view.endpoints[entry.plugin]
+    states = view.states(entry.name)
+    plan = Plan()
+    if endpoint.partition_source == "derived":
+        partitions: Iterable[dict] = endpoint.derive(view)
+    else:
+        partitions = _scope_partitions(entry, endpoint, view.config)
+    for derived in partitions:
+        partition = {key: str(derived[key]) for key in endpoint.partition_keys}
+        if not view.selection.admits(partition):
+            continue
+        state = states.get(tuple(partition[key] for key in endpoint.partition_keys), PartitionState())
+        if state.out_of_plan:
+            plan.skipped.append(Skip(entry.name, partition, "out of plan (the API said so on an earlier run)"))
+            continue
+        if view.covered(endpoint, partition) is False:
+            plan.skipped.append(Skip(entry.name, partition, f"coverage flag {endpoint.coverage_flag} is false"))
+            continue
+        resume = state.in_progress()
+        params = endpoint.request_params(partition, entry.params)
+        if endpoint.batch_param:
+            if not resume and date in state.complete:
+                plan.skipped.append(Skip(entry.name, partition, f"fetched {date} already; new ids are fetched next period"))
+                continue
+            task = _batched_task(view, entry, endpoint, partition, list(derived["ids"]), resume or date, params)
+            if task.batches or task.done_pages:
+                plan.tasks.append(task)
+            continue
+        if resume:
+            done = state.pages[resume]
+            reason = f"resume: {len(done)} page(s) already in the lake"
+            remaining = max(_estimate_pages(view, entry.name, endpoint, partition, state) - len(done), 1)
+            plan.tasks.append(Task(entry.name, endpoint, partition, resume, reason, params, [], set(done), remaining))
+            continue
+        if state.complete:
+            last = state.complete[-1]
+            if _is_closed(partition, view.config):
+                plan.skipped.append(Skip(entry.name, partition, f"complete (closed season, fetched {last})"))
+                continue
+            if not _refresh_due(last, entry.refresh, date):
+                plan.skipped.append(Skip(entry.name, partition, f"fresh (fetched {last}, refresh {entry.refresh})"))
+                continue
+            reason = f"refresh (fetched {last}, refresh {entry.refresh})"
+        else:
+            reason = "new"
+        pages = _estimate_pages(view, entry.name, endpoint, partition, state) if endpoint.paginated else 1
+        plan.tasks.append(Task(entry.name, endpoint, partition, date, reason, params, estimated_requests=pages))
+    return plan
+
+
+def _batched_task(view: LakeView, entry: EndpointConfig, endpoint: Endpoint, partition: dict, ids: Sequence,
+                  date: str, params: dict) -> Task:
+    """Ids still missing, in batches; a resumed fetch skips the ids its pages already hold."""
+    fetch_dir = view.layout.fetch_dir(entry.name, endpoint.partition_keys, partition, date)
+    state = view.states(entry.name).get(tuple(partition[k] for k in endpoint.partition_keys), PartitionState())
+    done = state.pages.get(date, set()) if date not in state.complete else set()
+    fetched: set[str] = set()
+    for number in done:
+        page = view.read_json(f"{fetch_dir}/{page_name(number)}")
+        fetched.update(str(page.get("parameters", {}).get(endpoint.batch_param, "")).split("-"))
+    missing = [str(i) for i in ids if str(i) not in fetched]
+    batches = [missing[i: i + endpoint.batch_size] for i in range(0, len(missing), endpoint.batch_size)]
+    requests = [{**params, endpoint.batch_param: "-".join(batch)} for batch in batches]
+    reason = f"{len(missing)} id(s) without data" + (f", resuming {len(done)} page(s)" if done else "")
+    return Task(entry.name, endpoint, partition, date, reason, params, requests, set(done), len(requests))
+
+
+def plan(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection = Selection(),
+         date: str | None = None, stage_entries: Sequence[EndpointConfig] | None = None) -> Plan:
+    """The plan for ``stage_entries`` (default: every selected endpoint). Derived endpoints whose
+    sources have work pending in this plan are deferred: the runner plans them after that work."""
+    date = date or today()
+    view = LakeView(config, endpoints, lake, selection)
+    result = Plan()
+    pending: set[str] = set()
+    for stage in stages(config, endpoints):
+        for entry in stage:
+            if stage_entries is not None and entry not in stage_entries:
+                continue
+            if selection.endpoints and entry.name not in selection.endpoints:
+                continue
+            endpoint = endpoints[entry.plugin]
+            if endpoint.partition_source == "derived" and pending & set(endpoint.depends_on):
+                result.deferred.append(entry.name)
+                pending.add(entry.plugin)
+                continue
+            part = plan_endpoint(view, entry, date)
+            result.tasks += part.tasks
+            result.skipped += part.skipped
+            if part.tasks:
+                pending.add(entry.plugin)
+    return result

@@ -1,0 +1,279 @@
+"""Ingestion: run a plan with a bounded worker pool, writing each partition by the lake protocol.
+
+Every response is checked (envelope, ``errors``, item schema) before it is written; pages of a
+paginated or batched fetch are checkpointed under ``_pages/`` as they arrive and merged into the
+partition's ``data.json`` last, with a conditional write, so a crash at any point loses at most the
+requests in flight and two runners never both write one partition.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from jsonschema import Draft202012Validator
+
+from .client import ApiClient, ApiError, BudgetExhausted, FatalApiError, OutOfPlan, QuotaExhausted
+from .config import Config
+from .endpoints import Endpoint
+from .lake import AlreadyExists, LakeBackend, Layout
+from .planner import OUT_OF_PLAN, Plan, Selection, Task, page_name, plan, stages, today
+
+log = logging.getLogger(__name__)
+
+
+class SchemaMismatch(ApiError):
+    """A response item does not match the endpoint's item schema: not written, not retried
+    (the same request would return the same body)."""
+
+
+@dataclass
+class Summary:
+    api_requests: int = 0
+    partitions_written: int = 0
+    partitions_skipped: int = 0
+    pages_written: int = 0
+    out_of_plan: int = 0
+    stopped_reason: str | None = None
+    failures: list[dict] = field(default_factory=list)
+    day_remaining: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.stopped_reason in ("daily_quota", "max_requests"):
+            return 3
+        return 1 if self.stopped_reason or self.failures else 0
+
+    def to_json(self) -> dict:
+        return {
+            "api_requests": self.api_requests,
+            "partitions_written": self.partitions_written,
+            "partitions_skipped": self.partitions_skipped,
+            "pages_written": self.pages_written,
+            "out_of_plan": self.out_of_plan,
+            "stopped_reason": self.stopped_reason,
+            "failures": self.failures,
+            "day_remaining": self.day_remaining,
+        }
+
+
+def _validator(endpoint: Endpoint, cache: dict = {}) -> Draft202012Validator:  # noqa: B006 - a process-wide cache
+    if endpoint.name not in cache:
+        cache[endpoint.name] = Draft202012Validator(endpoint.item_schema)
+    return cache[endpoint.name]
+
+
+def check_items(endpoint: Endpoint, envelope: Mapping[str, Any]) -> None:
+    response = envelope.get("response")
+    if not isinstance(response, list):
+        raise SchemaMismatch(f"{endpoint.name}: 'response' is {type(response).__name__}, expected a list")
+    validator = _validator(endpoint)
+    for index, item in enumerate(response):
+        error = next(validator.iter_errors(item), None)
+        if error is not None:
+            pointer = "".join(f"/{part}" for part in error.absolute_path)
+            raise SchemaMismatch(f"{endpoint.name}: /response/{index}{pointer}: {error.message[:200]}")
+
+
+def _total_pages(envelope: Mapping[str, Any]) -> int:
+    paging = envelope.get("paging") or {}
+    return max(int(paging.get("total") or 1), 1)
+
+
+class _Fetch:
+    """One partition being fetched: which pages it has, and whether it is finished."""
+
+    def __init__(self, task: Task, layout: Layout):
+        self.task = task
+        self.dir = layout.fetch_dir(task.name, task.endpoint.partition_keys, task.partition, task.ingestion_date)
+        self.pages = set(task.done_pages)
+        self.total: int | None = None
+        self.merged = False
+        self.lock = threading.Lock()
+
+    @property
+    def single(self) -> bool:
+        return not self.task.endpoint.paginated and not self.task.endpoint.batch_param
+
+
+class Runner:
+    def __init__(self, config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, client: ApiClient,
+                 on_progress: Callable[[Summary, str], None] | None = None):
+        self.config = config
+        self.endpoints = endpoints
+        self.lake = lake
+        self.client = client
+        self.layout = Layout(config.lake.layout)
+        self.summary = Summary()
+        self.on_progress = on_progress or (lambda summary, label: None)
+        self._lock = threading.Lock()
+
+    def run(self, selection: Selection = Selection(), date: str | None = None) -> Summary:
+        """Stage by stage, planning each stage against the lake as the stages before left it."""
+        date = date or today()
+        for stage in stages(self.config, self.endpoints):
+            stage_plan = plan(self.config, self.endpoints, self.lake, selection, date, stage_entries=stage)
+            self.summary.partitions_skipped += len(stage_plan.skipped)
+            self._execute(stage_plan)
+            if self.summary.stopped_reason:
+                break
+        self.summary.api_requests = self.client.budget.used
+        self.summary.day_remaining = self.client.budget.day_remaining
+        return self.summary
+
+    def _execute(self, stage_plan: Plan) -> None:
+        with ThreadPoolExecutor(max_workers=self.config.api.concurrency, thread_name_prefix="pitchlake") as pool:
+            running: dict[Future, tuple[_Fetch, int | None]] = {}
+
+            def submit(fetch: _Fetch, page: int | None, params: dict | None = None):
+                if not self.summary.stopped_reason:
+                    running[pool.submit(self._unit, fetch, page, params)] = (fetch, page)
+
+            for task in stage_plan.tasks:
+                fetch = _Fetch(task, self.layout)
+                if task.endpoint.batch_param:
+                    first = max(task.done_pages, default=0) + 1
+                    for number, params in enumerate(task.batches, start=first):
+                        submit(fetch, number, params)
+                    if not task.batches:
+                        submit(fetch, None)  # every batch was fetched before a crash: merge
+                elif task.endpoint.paginated:
+                    if 1 in task.done_pages:
+                        submit(fetch, None)  # learn the page count from the lake, then fetch what is missing
+                    else:
+                        submit(fetch, 1, task.params)
+                else:
+                    submit(fetch, 0, task.params)
+
+            while running:
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    fetch, _page = running.pop(future)
+                    try:
+                        follow_up = future.result()
+                    except Exception as exc:
+                        self._failed(fetch, exc)
+                        if self.summary.stopped_reason:
+                            for other in running:
+                                other.cancel()
+                        continue
+                    for number in follow_up:
+                        submit(fetch, number, {**fetch.task.params, "page": str(number)})
+                # Cancelled futures never ran; drop them.
+                for future in [f for f in running if f.cancelled()]:
+                    running.pop(future)
+
+    def _unit(self, fetch: _Fetch, page: int | None, params: dict | None) -> list[int]:
+        """Fetch one request (or none, for a resumed partition) and write it; return the page
+        numbers still to fetch once a paginated partition's page count is known."""
+        task = fetch.task
+        if page is not None and params is not None:
+            response = self.client.get(task.endpoint.path, params)
+            check_items(task.endpoint, response.envelope)
+            self.on_progress(self.summary, task.label)
+            if fetch.single:
+                self._write_data(fetch, response.body)
+                return []
+            self._put(f"{fetch.dir}/{page_name(page)}", response.body)
+            with self._lock:
+                self.summary.pages_written += 1
+            with fetch.lock:
+                fetch.pages.add(page)
+                if task.endpoint.paginated and page == 1:
+                    fetch.total = _total_pages(response.envelope)
+        if task.endpoint.paginated:
+            with fetch.lock:
+                if fetch.total is None:
+                    fetch.total = _total_pages(json.loads(self.lake.read(f"{fetch.dir}/{page_name(1)}")))
+                if page in (None, 1):
+                    missing = [n for n in range(2, fetch.total + 1) if n not in fetch.pages]
+                    if missing:
+                        return missing
+                if fetch.merged or not fetch.pages >= set(range(1, fetch.total + 1)):
+                    return []
+                fetch.merged = True
+        else:  # batched: finished when every request of the task has its page
+            with fetch.lock:
+                if fetch.merged or len(fetch.pages) < len(task.done_pages) + len(task.batches):
+                    return []
+                fetch.merged = True
+        self._merge(fetch)
+        return []
+
+    def _merge(self, fetch: _Fetch) -> None:
+        numbers = sorted(fetch.pages)
+        if not numbers:
+            return
+        envelope: dict = {}
+        items: list = []
+        for number in numbers:
+            page = json.loads(self.lake.read(f"{fetch.dir}/{page_name(number)}"))
+            envelope = envelope or page
+            items.extend(page.get("response") or [])
+        merged = {
+            "get": envelope.get("get"),
+            "parameters": {k: v for k, v in (envelope.get("parameters") or {}).items() if k != "page"},
+            "errors": [],
+            "results": len(items),
+            "paging": {"current": len(numbers), "total": len(numbers)},
+            "response": items,
+        }
+        if fetch.task.endpoint.batch_param:
+            merged["parameters"][fetch.task.endpoint.batch_param] = "-".join(
+                str(item.get("fixture", {}).get("id", "")) if isinstance(item, dict) else "" for item in items
+            )
+        self._write_data(fetch, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def _write_data(self, fetch: _Fetch, body: bytes) -> None:
+        written = self._put(f"{fetch.dir}/data.json", body)
+        with self._lock:
+            if written:
+                self.summary.partitions_written += 1
+            else:
+                self.summary.partitions_skipped += 1
+
+    def _put(self, key: str, body: bytes) -> bool:
+        """Conditional write: another runner that got there first wins, and nothing is lost."""
+        try:
+            self.lake.put(key, body, if_absent=True)
+            return True
+        except AlreadyExists:
+            log.info("%s was written by another run meanwhile; keeping theirs", key)
+            return False
+
+    def _failed(self, fetch: _Fetch, exc: Exception) -> None:
+        task = fetch.task
+        with self._lock:
+            if isinstance(exc, BudgetExhausted):
+                self.summary.stopped_reason = self.summary.stopped_reason or exc.reason
+            elif isinstance(exc, QuotaExhausted):
+                self.summary.stopped_reason = self.summary.stopped_reason or "daily_quota"
+            elif isinstance(exc, OutOfPlan):
+                self.summary.out_of_plan += 1
+                key = self.layout.partition_dir(task.name, task.endpoint.partition_keys, task.partition) + "/" + OUT_OF_PLAN
+                record = {"endpoint": task.name, "partition": task.partition, "error": str(exc), "recorded": task.ingestion_date}
+                self._put(key, json.dumps(record, indent=2).encode())
+                log.warning("%s: %s; recorded, later plans skip it", task.label, exc)
+            elif isinstance(exc, FatalApiError):
+                self.summary.stopped_reason = self.summary.stopped_reason or f"fatal: {exc}"
+                self.summary.failures.append({"partition": task.label, "error": str(exc)})
+            else:
+                self.summary.failures.append({"partition": task.label, "error": f"{type(exc).__name__}: {exc}"})
+                log.error("%s failed: %s", task.label, exc)
+
+
+def ingest(config: Config, selection: Selection = Selection(), *, max_requests: int | None = None,
+           on_progress: Callable[[Summary, str], None] | None = None, lake: LakeBackend | None = None,
+           endpoints: Mapping[str, Endpoint] | None = None) -> Summary:
+    """Fetch what the lake is missing for the selection; the one entry point every orchestrator calls."""
+    from .client import Budget
+    from .lake import open_lake
+    from .plugins import registry
+
+    client = ApiClient(config.api, budget=Budget(max_requests))
+    lake = lake or open_lake(config.lake.uri, create_bucket=config.lake.create_bucket)
+    return Runner(config, endpoints or registry().endpoints, lake, client, on_progress).run(selection)

@@ -1,0 +1,172 @@
+"""The SSOT: the shipped config loads into a typed model; every invalid config is reported with
+its file, the exact JSON pointer and what was expected, all problems at once."""
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pitchlake.config import Config, ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "config" / "endpoints.json"
+
+
+def shipped() -> dict:
+    return json.loads(SHIPPED.read_text())
+
+
+def write(tmp_path, document) -> Path:
+    path = tmp_path / "endpoints.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document, indent=2))
+    return path
+
+
+def test_shipped_config_loads_into_a_typed_model():
+    config = load_config(SHIPPED)
+    assert isinstance(config, Config)
+    names = [endpoint.name for endpoint in config.endpoints]
+    assert {"leagues", "teams", "fixtures", "standings", "players"} <= set(names)
+    assert config.scope.leagues == (39,)
+    assert config.api.limits.per_minute == 10
+    assert config.lake.uri == "file://./lake"
+    assert all(endpoint.refresh == "daily" for endpoint in config.endpoints)
+
+
+def test_environment_overrides_locations_only(monkeypatch):
+    monkeypatch.setenv("PITCHLAKE_LAKE", "s3://elsewhere/raw")
+    monkeypatch.setenv("API_FOOTBALL_BASE_URL", "http://127.0.0.1:9/")
+    config = load_config(SHIPPED)
+    assert config.lake.uri == "s3://elsewhere/raw"
+    assert config.api.base_url == "http://127.0.0.1:9/"
+
+
+def mutate(change):
+    def build():
+        document = shipped()
+        change(document)
+        return document
+
+    return build
+
+
+def set_at(path, value):
+    def change(document):
+        node = document
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+    return mutate(change)
+
+
+def delete_at(path):
+    def change(document):
+        node = document
+        for part in path[:-1]:
+            node = node[part]
+        del node[path[-1]]
+
+    return mutate(change)
+
+
+def endpoint_index(name):
+    return [entry["plugin"] for entry in shipped()["endpoints"]].index(name)
+
+
+FIXTURES = endpoint_index("fixtures")
+
+# (id, document builder, expected pointer, a fragment of the expected message)
+INVALID = [
+    ("unknown-top-level-key", set_at(["colour"], "red"), "/colour", "unknown key"),
+    ("api-key-in-file", set_at(["api", "key"], "abc"), "/api/key", "FOOTBALL_API_KEY"),
+    ("missing-api", delete_at(["api"]), "/", "'api' is a required property"),
+    ("wrong-version", set_at(["version"], 2), "/version", "1 was expected"),
+    ("bad-auth-style", set_at(["api", "auth"], "bearer"), "/api/auth", "'bearer' is not one of"),
+    ("base-url-not-http", set_at(["api", "base_url"], "ftp://x"), "/api/base_url", "does not match"),
+    ("per-minute-zero", set_at(["api", "limits", "per_minute"], 0), "/api/limits/per_minute", "less than the minimum"),
+    ("per-day-string", set_at(["api", "limits", "per_day"], "100"), "/api/limits/per_day", "is not of type 'integer'"),
+    ("lake-uri-without-scheme", set_at(["lake", "uri"], "lake"), "/lake/uri", "does not match"),
+    ("layout-not-data-json", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/ingestion_date={ingestion_date}/x.json"), "/lake/layout", "does not match"),
+    ("layout-without-ingestion-date", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/data.json"), "/lake/layout", "must end with '/ingestion_date={ingestion_date}/data.json'"),
+    ("layout-missing-partition-key", set_at(["lake", "layout"], "raw/{endpoint}/season={season}/ingestion_date={ingestion_date}/data.json"), "/lake/layout", "missing partition key {league_id}"),
+    ("layout-unknown-placeholder", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/c={colour}/ingestion_date={ingestion_date}/data.json"), "/lake/layout", "unknown placeholder {colour}"),
+    ("season-too-old", set_at(["scope", "seasons"], [1999]), "/scope/seasons/0", "less than the minimum"),
+    ("season-after-current", set_at(["scope", "seasons"], [2024, 2030]), "/scope/seasons/1", "after current_season"),
+    ("duplicate-seasons", set_at(["scope", "seasons"], [2024, 2024]), "/scope/seasons", "non-unique"),
+    ("no-leagues", set_at(["scope", "leagues"], []), "/scope/leagues", "should be non-empty"),
+    ("league-not-integer", set_at(["scope", "leagues"], ["39"]), "/scope/leagues/0", "is not of type 'integer'"),
+    ("unknown-plugin", set_at(["endpoints", FIXTURES, "plugin"], "fixturez"), f"/endpoints/{FIXTURES}/plugin", "no installed plugin provides endpoint 'fixturez'; installed: "),
+    ("duplicate-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams"})), "/endpoints/11/plugin", "duplicate endpoint name 'teams' (also /endpoints/1)"),
+    ("duplicate-explicit-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams", "name": "fixtures"})), "/endpoints/11/name", "duplicate endpoint name 'fixtures'"),
+    ("undeclared-param", set_at(["endpoints", FIXTURES, "params"], {"colour": "red"}), f"/endpoints/{FIXTURES}/params/colour", "does not declare param 'colour'"),
+    ("undeclared-partition-key", set_at(["endpoints", FIXTURES, "partitions"], {"team_id": [1]}), f"/endpoints/{FIXTURES}/partitions/team_id", "has no partition key 'team_id'"),
+    ("bad-refresh", set_at(["endpoints", 0, "refresh"], "monthly"), "/endpoints/0/refresh", "'monthly' is not one of"),
+    ("bad-schedule", set_at(["endpoints", 0, "schedule"], "every day"), "/endpoints/0/schedule", "does not match"),
+    ("bad-endpoint-name", set_at(["endpoints", 0, "name"], "Bad Name"), "/endpoints/0/name", "does not match"),
+    ("unknown-endpoint-key", set_at(["endpoints", 0, "colour"], "red"), "/endpoints/0/colour", "unknown key; expected one of enabled, name, params, partitions, plugin, refresh, schedule"),
+    ("endpoint-without-plugin", set_at(["endpoints", 0], {"name": "x"}), "/endpoints/0", "'plugin' is a required property"),
+    ("top-level-array", lambda: [], "/", "is not of type 'object'"),
+]
+
+
+@pytest.mark.parametrize("build, pointer, message", [case[1:] for case in INVALID], ids=[case[0] for case in INVALID])
+def test_invalid_config_names_file_pointer_and_expectation(tmp_path, build, pointer, message):
+    path = write(tmp_path, build())
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    lines = [str(problem) for problem in raised.value.problems]
+    prefix = f"{path}: {pointer}: "
+    assert any(line.startswith(prefix) and message in line for line in lines), lines
+
+
+def test_at_least_twenty_distinct_invalid_configs_are_tested():
+    assert len({case[2] for case in INVALID}) >= 20
+
+
+def test_malformed_json_gives_line_and_column(tmp_path):
+    path = write(tmp_path, '{\n  "version": 1,\n  "api": {,}\n}\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(raised.value) == f"{path}: /: not valid JSON: Expecting property name enclosed in double quotes at line 3, column 11"
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.json")
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    document = shipped()
+    document["api"]["auth"] = "bearer"
+    document["scope"]["seasons"] = [2030]
+    document["endpoints"][FIXTURES]["plugin"] = "fixturez"
+    path = write(tmp_path, document)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    pointers = {problem.pointer for problem in raised.value.problems}
+    assert {"/api/auth", "/scope/seasons/0", f"/endpoints/{FIXTURES}/plugin"} <= pointers
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "pitchlake", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_validate_command_exit_codes(tmp_path):
+    ok = run_cli("validate", "--config", str(SHIPPED))
+    assert ok.returncode == 0, ok.stderr
+    assert "valid" in ok.stdout
+
+    document = shipped()
+    document["scope"]["leagues"] = []
+    document["endpoints"][0]["colour"] = 1
+    bad = run_cli("validate", "--config", str(write(tmp_path, document)))
+    assert bad.returncode == 2
+    lines = bad.stderr.strip().splitlines()
+    assert lines == [
+        f"{tmp_path / 'endpoints.json'}: /endpoints/0/colour: unknown key; expected one of enabled, name, params, partitions, plugin, refresh, schedule",
+        f"{tmp_path / 'endpoints.json'}: /scope/leagues: [] should be non-empty",
+    ]
