@@ -1,0 +1,217 @@
+"""The ``pitchlake`` command. Each subcommand only parses options and calls the engine.
+
+Exit codes (also in ``pitchlake --help``):
+0 success; 1 a run failed (API, lake or plugin error); 2 invalid config or usage;
+3 a run stopped early on purpose (daily quota, ``--max-requests``) and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .client import ApiError, MissingApiKey
+from .config import DEFAULT_CONFIG, ConfigError, load_config
+from .lake import LakeError, open_lake
+from .planner import Selection
+from .plugins import registry
+from .sandbox import cli as sandbox_cli
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_STOPPED = 0, 1, 2, 3
+
+app = typer.Typer(
+    help=(
+        "pitchlake: a football data lake from API-Football.\n\n"
+        "Exit codes: 0 success; 1 a run failed; 2 invalid config or usage; "
+        "3 stopped early on purpose (daily quota or --max-requests; rerun to resume)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    # Tracebacks with local variables could print the API key; errors are reported as messages.
+    pretty_exceptions_enable=False,
+)
+# soft_wrap: long messages stay on one line, so logs and CI output can be grepped.
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(soft_wrap=True, highlight=False)
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="The SSOT config file.", envvar="PITCHLAKE_CONFIG", show_default=True)
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print data as JSON on stdout.")]
+EndpointOption = Annotated[list[str], typer.Option("--endpoint", "-e", help="Only this endpoint (repeatable).")]
+SeasonOption = Annotated[list[int], typer.Option("--season", "-s", help="Only this season (repeatable).")]
+LeagueOption = Annotated[list[int], typer.Option("--league", "-l", help="Only this league id (repeatable).")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and decision.")]
+
+app.add_typer(sandbox_cli.app, name="sandbox", help="An API-Football compatible server for development and tests.")
+
+
+def _load(config: Path):
+    """Load the config or exit 2 with one line per problem."""
+    try:
+        return load_config(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)  # one line each, never wrapped: editors and CI parse them
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+@app.command()
+def validate(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Check the config against its JSON Schema and the installed plugins; exit 2 if invalid."""
+    loaded = _load(config)
+    print(f"{config}: valid ({len(loaded.endpoints)} endpoints enabled)")
+
+
+@app.command()
+def plugins(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
+    """List every endpoint, lake backend and orchestrator adapter, with the distribution that provides it."""
+    found = registry()
+    rows = [
+        {"kind": kind, "name": name, "distribution": provider.distribution, "version": provider.version, "plugin": provider.plugin}
+        for (kind, name), provider in sorted(found.providers.items())
+    ]
+    for problem in found.problems:
+        err.print(f"warning: {problem}", markup=False, highlight=False)
+    if as_json:
+        print(json.dumps({"plugins": rows, "problems": found.problems}, indent=2))
+        return
+    table = Table("kind", "name", "distribution", "version")
+    for row in rows:
+        table.add_row(row["kind"], row["name"], row["distribution"], row["version"])
+    out.print(table)
+
+
+def _selection(loaded, endpoint: list[str], season: list[int], league: list[int]) -> Selection:
+    names = [entry.name for entry in loaded.endpoints]
+    unknown = [name for name in endpoint if name not in names]
+    if unknown:
+        err.print(f"{loaded.path}: unknown or disabled endpoint(s) {', '.join(unknown)}; enabled: {', '.join(names)}", markup=False)
+        raise typer.Exit(EXIT_CONFIG)
+    return Selection(tuple(endpoint), tuple(map(str, season)), tuple(map(str, league)))
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def plan(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], season: SeasonOption = [],
+         league: LeagueOption = [], as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
+    """Show what ingest would fetch, what it costs in API requests, and what is skipped and why."""
+    from .planner import plan as make_plan
+
+    _logging(verbose)
+    loaded = _load(config)
+    selection = _selection(loaded, endpoint, season, league)
+    try:
+        result = make_plan(loaded, registry().endpoints, open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket), selection)
+    except LakeError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+        return
+    table = Table("endpoint", "partition", "requests", "why", title=f"to fetch ({result.estimated_requests} requests)")
+    for task in result.tasks:
+        table.add_row(task.name, _partition_text(task.partition), str(task.estimated_requests), task.reason)
+    console = out
+    console.print(table)
+    console.print(f"{len(result.skipped)} partition(s) skipped:")
+    for skip in result.skipped:
+        console.print(f"  {skip.name} {_partition_text(skip.partition)}: {skip.reason}", markup=False, highlight=False)
+    for name in result.deferred:
+        console.print(f"  {name}: planned once the endpoints it derives from are fetched", markup=False)
+
+
+def _partition_text(partition: dict) -> str:
+    return " ".join(f"{key}={value}" for key, value in partition.items()) or "-"
+
+
+@app.command()
+def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], season: SeasonOption = [],
+           league: LeagueOption = [], max_requests: Annotated[Optional[int], typer.Option(help="Spend at most this many API requests.")] = None,
+           as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
+    """Fetch what the lake is missing. Exit 0 when complete, 3 when stopped early (quota or
+    --max-requests: rerun to resume), 1 on failure."""
+    from .runner import ingest as run_ingest
+
+    _logging(verbose)
+    loaded = _load(config)
+    selection = _selection(loaded, endpoint, season, league)
+    try:
+        with _progress(enabled=not as_json) as on_progress:
+            summary = run_ingest(loaded, selection, max_requests=max_requests, on_progress=on_progress)
+    except (MissingApiKey, LakeError, ApiError, ValueError) as exc:
+        if as_json:
+            print(json.dumps({"stopped_reason": f"fatal: {exc}"}))
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    _report(summary, as_json)
+    raise typer.Exit(summary.exit_code)
+
+
+def _report(summary, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary.to_json(), indent=2))
+        return
+    console = out
+    console.print(
+        f"API requests: {summary.api_requests}; partitions written: {summary.partitions_written}, "
+        f"skipped: {summary.partitions_skipped}; pages written: {summary.pages_written}"
+        + (f"; out of plan: {summary.out_of_plan}" if summary.out_of_plan else ""),
+        markup=False, highlight=False,
+    )
+    if summary.day_remaining is not None:
+        console.print(f"daily quota left: {summary.day_remaining}", markup=False, highlight=False)
+    for failure in summary.failures:
+        err.print(f"failed: {failure['partition']}: {failure['error']}", markup=False, highlight=False)
+    if summary.stopped_reason:
+        err.print(f"stopped early: {summary.stopped_reason}; rerun to resume where it stopped", markup=False, highlight=False)
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A rich progress line on a terminal (requests used, quota left); nothing otherwise."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("starting")
+
+        def update(summary, label):
+            bar.update(task, description=f"{label}: {summary.pages_written} pages, {summary.partitions_written} partitions written")
+
+        yield update
+
+
+@app.command()
+def demo(config: ConfigOption = DEFAULT_CONFIG,
+         data: Annotated[list[Path], typer.Option("--data", help="Recorded envelopes the sandbox serves first (repeatable).")] = [],
+         verbose: VerboseOption = False) -> None:
+    """The main job end to end on the embedded defaults: an in-process sandbox API, the config's lake."""
+    from .demo import run_demo
+
+    _logging(verbose)
+    loaded = _load(config)
+    console = out
+    console.print(f"pitchlake demo: sandbox API -> {loaded.lake.uri} (scope: seasons {list(loaded.scope.seasons)}, leagues {list(loaded.scope.leagues)})", markup=False)
+    summary, stats = run_demo(loaded, data)
+    _report(summary, as_json=False)
+    console.print(f"the sandbox counted {stats['total']} request(s)", markup=False)
+    if summary.api_requests == 0:
+        console.print("nothing new: the lake already had everything (smart resume spent no credits)", markup=False)
+    raise typer.Exit(summary.exit_code)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())
