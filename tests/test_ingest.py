@@ -1,0 +1,262 @@
+"""Ingestion over real HTTP: the sandbox as API-Football (counting every request it serves), the
+local disk and moto's S3 server as the lake. Credits are counted by the sandbox, not the client."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pitchlake.config import load_config
+from pitchlake.lake import open_lake
+from pitchlake.planner import Selection, plan
+from pitchlake.plugins import registry
+from pitchlake.runner import ingest
+from pitchlake.testing.config import write_config
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "api-football"
+KEY = "sandbox-key"
+TODAY = "2025-01-26"
+SCOPE = ["leagues", "teams", "fixtures", "fixture_details", "standings", "players"]
+# leagues 1 + teams 1 + fixtures 1 + details 380/20 = 19 + standings 1 + players 27 pages
+MINIMUM = 50
+
+
+class Rig:
+    """A sandbox, a config pointing at it and a lake: what every test here starts from."""
+
+    def __init__(self, tmp_path: Path, sandbox_factory, lake_uri: str, endpoints=SCOPE, config=None, **sandbox):
+        sandbox = {"data": [DATA], "today": TODAY, "keys": (KEY,), "per_minute": 6000, "per_day": 100000, **sandbox}
+        self.sandbox = sandbox_factory(**sandbox)
+        self.lake_uri = lake_uri
+        self.config_path = write_config(tmp_path / f"config-{random.random()}.json", base_url=self.sandbox.url,
+                                        lake_uri=lake_uri, endpoints=endpoints, **(config or {}))
+        self.config = load_config(self.config_path)
+        self.lake = open_lake(lake_uri)
+
+    def ingest(self, **kwargs):
+        return ingest(self.config, lake=self.lake, **kwargs)
+
+    def served(self) -> int:
+        return self.sandbox.stats()["total"]
+
+    def files(self) -> dict[str, bytes]:
+        return {key: self.lake.read(key) for key in self.lake.list("raw/")}
+
+    def data_files(self) -> dict[str, dict]:
+        return {key: json.loads(body) for key, body in self.files().items() if key.endswith("/data.json")}
+
+
+@pytest.fixture
+def api_key(monkeypatch):
+    monkeypatch.setenv("FOOTBALL_API_KEY", KEY)
+    monkeypatch.setenv("PITCHLAKE_TODAY", TODAY)
+
+
+@pytest.fixture
+def clean_lake(tmp_path, sandbox_factory, api_key):
+    """The lake an uninterrupted, fault-free run produces: the reference for every other run."""
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/reference")
+    summary = rig.ingest()
+    assert summary.exit_code == 0 and rig.served() == MINIMUM
+    return rig.files()
+
+
+def test_backfill_costs_the_minimum_and_a_second_run_costs_nothing(tmp_path, sandbox_factory, api_key, lake_uri):
+    rig = Rig(tmp_path, sandbox_factory, lake_uri)
+    summary = rig.ingest()
+    assert summary.exit_code == 0, summary.to_json()
+    assert summary.api_requests == rig.served() == MINIMUM
+    by_endpoint = rig.sandbox.stats()["by_endpoint"]
+    assert by_endpoint["fixtures"] == 1 + 19, "details come 20 fixtures a request, not 4 calls per fixture"
+    assert by_endpoint["players"] == 27
+
+    data = rig.data_files()
+    assert len(data) == 6 and summary.partitions_written == 6
+    fixtures_key = f"raw/fixtures/season=2024/league_id=39/ingestion_date={TODAY}/data.json"
+    assert rig.lake.read(fixtures_key) == (DATA / "fixtures" / "pl_39_2024_footballay.json").read_bytes()
+    details = data[f"raw/fixture_details/season=2024/league_id=39/ingestion_date={TODAY}/data.json"]
+    assert details["results"] == 380 and all(item["events"] is not None for item in details["response"])
+    players = data[f"raw/players/season=2024/league_id=39/ingestion_date={TODAY}/data.json"]
+    assert players["paging"] == {"current": 27, "total": 27} and players["results"] == len(players["response"])
+    assert all(envelope["errors"] == [] for envelope in data.values())
+
+    rig.sandbox.reset()
+    second = rig.ingest()
+    assert second.api_requests == 0 and rig.served() == 0
+    assert second.exit_code == 0
+
+
+def test_max_requests_stops_cleanly_and_the_next_run_repeats_nothing(tmp_path, sandbox_factory, api_key, clean_lake):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake")
+    first = rig.ingest(max_requests=10)
+    assert first.stopped_reason == "max_requests" and first.exit_code == 3
+    assert rig.served() == 10
+    second = rig.ingest()
+    assert second.exit_code == 0
+    assert rig.served() == MINIMUM, "pages already fetched were not fetched again"
+    assert rig.files() == clean_lake
+
+
+def test_daily_quota_stops_the_run_and_the_next_day_finishes_it(tmp_path, sandbox_factory, api_key, clean_lake):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", per_day=30)
+    first = rig.ingest()
+    assert first.stopped_reason == "daily_quota" and first.exit_code == 3
+    assert rig.sandbox.stats()["by_error"].get("requests", 0) <= 4, "stops on the quota header, not by hitting the wall"
+    rig.sandbox.new_day()
+    rig.config = load_config(rig.config_path)
+    second = rig.ingest()
+    assert second.exit_code == 0, second.to_json()
+    assert rig.files() == clean_lake
+    assert rig.served() <= MINIMUM + 4
+
+
+TRANSIENT = ["429#2", "500#2", "502#3", "503#4,5", "timeout=3#2", "truncate#2", "notjson#3", "rateLimit#2",
+             "players:500#3", "latency=300#1-6"]
+
+
+@pytest.mark.parametrize("faults", TRANSIENT)
+def test_transient_faults_are_retried_and_the_lake_is_as_if_nothing_happened(tmp_path, sandbox_factory, api_key,
+                                                                          clean_lake, faults, monkeypatch):
+    monkeypatch.setenv("PITCHLAKE_MINUTE_SECONDS", "1")  # a rateLimit waits one (short) window
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", faults=faults, minute_seconds=1,
+              config={"timeout_seconds": 1})
+    summary = rig.ingest()
+    assert summary.exit_code == 0, summary.to_json()
+    assert rig.files() == clean_lake
+    retried = 0 if faults.startswith("latency") else len(faults.split("#")[1].split(","))
+    assert rig.served() == MINIMUM + retried
+
+
+def only_good_data(rig: Rig) -> None:
+    for key, envelope in rig.data_files().items():
+        assert envelope["errors"] == [], key
+
+
+@pytest.mark.parametrize("faults, message", [
+    ("token@1", "the API rejected the key (FOOTBALL_API_KEY)"),
+    ("fixtures:param=league#1", "a bug in the request"),
+])
+def test_fatal_errors_stop_the_run_with_a_clear_message(tmp_path, sandbox_factory, api_key, faults, message):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", faults=faults)
+    summary = rig.ingest()
+    assert summary.exit_code == 1
+    assert summary.stopped_reason.startswith("fatal: ") and message in summary.stopped_reason
+    only_good_data(rig)
+    assert not any("/fixtures/" in key for key in rig.data_files())
+
+
+def test_daily_quota_error_in_200_stops_the_run(tmp_path, sandbox_factory, api_key):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", faults="requests#3-")
+    summary = rig.ingest()
+    assert summary.stopped_reason == "daily_quota" and summary.exit_code == 3
+    only_good_data(rig)
+
+
+def test_out_of_plan_is_recorded_and_skipped_from_then_on(tmp_path, sandbox_factory, api_key):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", faults="standings:plan@1")
+    summary = rig.ingest()
+    assert summary.out_of_plan == 1 and summary.exit_code == 0
+    assert not any("/standings/" in key for key in rig.data_files())
+    assert any(key.endswith("standings/season=2024/league_id=39/_out_of_plan.json") for key in rig.files())
+    later = plan(rig.config, registry().endpoints, rig.lake, Selection(endpoints=("standings",)))
+    assert later.tasks == [] and "out of plan" in later.skipped[0].reason
+
+
+def test_a_body_that_fails_the_item_schema_is_never_written(tmp_path, sandbox_factory, api_key):
+    broken = json.loads((DATA / "fixtures" / "pl_39_2024_footballay.json").read_text())
+    broken["response"][7]["fixture"]["id"] = "not-an-id"
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "fixtures.json").write_text(json.dumps(broken))
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", data=[folder, DATA], endpoints=["fixtures"])
+    summary = rig.ingest()
+    assert summary.exit_code == 1
+    assert "/response/7/fixture/id" in summary.failures[0]["error"]
+    assert rig.files() == {}
+
+
+def test_the_current_season_is_refreshed_once_a_day(tmp_path, sandbox_factory, api_key, monkeypatch):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", config={"current_season": 2024})
+    assert rig.ingest().exit_code == 0
+    rig.sandbox.reset()
+    assert rig.ingest().api_requests == 0
+    monkeypatch.setenv("PITCHLAKE_TODAY", "2025-01-27")
+    next_day = rig.ingest()
+    # every current-season partition again, but no fixture details: all finished ones have theirs
+    assert rig.served() == next_day.api_requests == MINIMUM - 19
+    assert rig.sandbox.stats()["by_endpoint"]["fixtures"] == 1
+
+
+def cli(config: Path, *args, env=None, **kwargs):
+    environment = {**os.environ, **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "pitchlake", *args, "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, cwd=ROOT, **kwargs)
+
+
+def test_the_key_never_appears_in_output_errors_or_the_lake(tmp_path, sandbox_factory, api_key):
+    secret = "pl-SECRET-0123456789abcdef"
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", keys=(secret,), faults="500#1;standings:plan@1")
+    wrong = cli(rig.config_path, "ingest", "--verbose", env={"FOOTBALL_API_KEY": secret[::-1]})
+    wrong_out, wrong_err = wrong.communicate(timeout=120)
+    assert wrong.returncode == 1 and "the API rejected the key" in wrong_err
+    rig.sandbox.reset()  # the fault rules count again from the first request
+    good = cli(rig.config_path, "ingest", "--verbose", env={"FOOTBALL_API_KEY": secret})
+    out, err = good.communicate(timeout=120)
+    assert good.returncode == 0, err
+    assert "retry" in err and "out of plan" in err, "the verbose log did say what happened"
+    assert rig.data_files()
+    everything = out + err + wrong_out + wrong_err + "".join(body.decode(errors="replace") for body in rig.files().values())
+    for key in (secret, secret[::-1]):
+        assert key not in everything
+
+
+def test_ingest_json_summary_and_exit_codes(tmp_path, sandbox_factory, api_key):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake")
+    stopped = cli(rig.config_path, "ingest", "--json", "--max-requests", "3")
+    out, err = stopped.communicate(timeout=120)
+    assert stopped.returncode == 3, err
+    summary = json.loads(out)
+    assert summary["api_requests"] == 3 and summary["stopped_reason"] == "max_requests"
+    assert {"partitions_written", "partitions_skipped", "pages_written"} <= set(summary)
+
+    done = cli(rig.config_path, "ingest", "--json", "--endpoint", "fixtures", "--season", "2024", "--league", "39")
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err
+    assert json.loads(out)["stopped_reason"] is None
+
+    missing_key = cli(rig.config_path, "ingest", env={"FOOTBALL_API_KEY": ""})
+    _, err = missing_key.communicate(timeout=60)
+    assert missing_key.returncode == 1 and "set FOOTBALL_API_KEY" in err
+
+
+@pytest.mark.parametrize("kills", [3])
+def test_kill_9_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_path, sandbox_factory, api_key,
+                                                                          clean_lake, lake_uri, kills):
+    rig = Rig(tmp_path, sandbox_factory, lake_uri, latency_ms=40)
+    concurrency = rig.config.api.concurrency
+    rng = random.Random(kills)
+    killed = 0
+    for _ in range(kills):
+        process = cli(rig.config_path, "ingest")
+        time.sleep(rng.uniform(0.3, 1.5))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed += 1
+        process.communicate(timeout=60)
+        # whatever is readable is whole: every data.json parses and carries no error
+        only_good_data(rig)
+    final = cli(rig.config_path, "ingest")
+    _, err = final.communicate(timeout=180)
+    assert final.returncode == 0, err
+    reference = {key: body for key, body in clean_lake.items()}
+    assert rig.files() == reference
+    assert rig.served() <= MINIMUM + killed * concurrency
