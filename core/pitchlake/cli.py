@@ -213,5 +213,30 @@ def demo(config: ConfigOption = DEFAULT_CONFIG,
     raise typer.Exit(summary.exit_code)
 
 
+@app.command()
+def render(adapter: Annotated[str, typer.Argument(help="An installed adapter: pitchlake plugins lists them.")],
+           config: ConfigOption = DEFAULT_CONFIG,
+           check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if the committed files are stale.")] = False,
+           root: Annotated[Path, typer.Option("--root", help="Where the rendered paths are relative to.")] = Path(".")) -> None:
+    """Render an orchestrator adapter's artifacts (Dagster definitions, Step Functions ASL, dbt sources) from the config."""
+    from .render import RenderContext, render as render_adapter
+
+    loaded = _load(config)
+    found = registry()
+    if adapter not in found.adapters:
+        err.print(f"no adapter {adapter!r}; installed: {', '.join(sorted(found.adapters)) or 'none'}", markup=False)
+        raise typer.Exit(EXIT_CONFIG)
+    result = render_adapter(found.adapters[adapter], RenderContext(loaded, found.endpoints), root, check=check)
+    for path, diff in result.stale.items():
+        sys.stdout.write(diff)
+    if result.stale:
+        err.print(f"{len(result.stale)} rendered file(s) are stale: run `pitchlake render {adapter}`", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    for path in result.written:
+        out.print(f"wrote {path}", markup=False)
+    if not result.written:
+        out.print(f"{adapter}: up to date", markup=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
