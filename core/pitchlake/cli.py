@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .client import ApiError, MissingApiKey
@@ -185,11 +185,14 @@ def _progress(enabled: bool):
     if not enabled or not err.is_terminal:
         yield None
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("starting")
+    with Progress(SpinnerColumn(), BarColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
 
         def update(summary, label):
-            bar.update(task, description=f"{label}: {summary.pages_written} pages, {summary.partitions_written} partitions written")
+            quota = "?" if summary.day_remaining is None else summary.day_remaining
+            bar.update(task, description=f"requests used {summary.api_requests}, quota left {quota}; "
+                                         f"{summary.partitions_written} partitions written; {label}")
 
         yield update
 

@@ -179,6 +179,9 @@ class Runner:
         if page is not None and params is not None:
             response = self.client.get(task.endpoint.path, params)
             check_items(task.endpoint, response.envelope)
+            with self._lock:
+                self.summary.api_requests = self.client.budget.used
+                self.summary.day_remaining = self.client.budget.day_remaining
             self.on_progress(self.summary, task.label)
             if fetch.single:
                 self._write_data(fetch, response.body)
