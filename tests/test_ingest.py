@@ -238,7 +238,7 @@ def test_ingest_json_summary_and_exit_codes(tmp_path, sandbox_factory, api_key):
     assert missing_key.returncode == 1 and "set FOOTBALL_API_KEY" in err
 
 
-@pytest.mark.parametrize("kills", [3])
+@pytest.mark.parametrize("kills", [3, 4])
 def test_kill_9_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_path, sandbox_factory, api_key,
                                                                           clean_lake, lake_uri, kills):
     rig = Rig(tmp_path, sandbox_factory, lake_uri, latency_ms=40)

@@ -69,7 +69,7 @@ class Selection:
 @dataclass
 class Task:
     """One partition to fetch. ``params`` is the request (page 1 of a paginated endpoint);
-    a batched endpoint lists its requests, one per batch of ids, in ``batches``."""
+    a batched endpoint lists its ``(page number, request)`` pairs, one per batch of ids, in ``batches``."""
 
     name: str
     endpoint: Endpoint
@@ -77,7 +77,7 @@ class Task:
     ingestion_date: str
     reason: str
     params: dict[str, str]
-    batches: list[dict[str, str]] = field(default_factory=list)
+    batches: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     done_pages: set[int] = field(default_factory=set)
     estimated_requests: int = 1
 
@@ -309,19 +309,26 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
 
 def _batched_task(view: LakeView, entry: EndpointConfig, endpoint: Endpoint, partition: dict, ids: Sequence,
                   date: str, params: dict) -> Task:
-    """Ids still missing, in batches; a resumed fetch skips the ids its pages already hold."""
+    """Ids still missing, in batches. Page N always holds the N-th batch of the derived ids, so a
+    fetch resumed after a crash ends with the same pages as one that never stopped; only if the
+    ids changed meanwhile (new finished matches) are the missing ones batched after the last page."""
     fetch_dir = view.layout.fetch_dir(entry.name, endpoint.partition_keys, partition, date)
     state = view.states(entry.name).get(tuple(partition[k] for k in endpoint.partition_keys), PartitionState())
     done = state.pages.get(date, set()) if date not in state.complete else set()
-    fetched: set[str] = set()
-    for number in done:
-        page = view.read_json(f"{fetch_dir}/{page_name(number)}")
-        fetched.update(str(page.get("parameters", {}).get(endpoint.batch_param, "")).split("-"))
-    missing = [str(i) for i in ids if str(i) not in fetched]
-    batches = [missing[i: i + endpoint.batch_size] for i in range(0, len(missing), endpoint.batch_size)]
-    requests = [{**params, endpoint.batch_param: "-".join(batch)} for batch in batches]
-    reason = f"{len(missing)} id(s) without data" + (f", resuming {len(done)} page(s)" if done else "")
-    return Task(entry.name, endpoint, partition, date, reason, params, requests, set(done), len(requests))
+    size = endpoint.batch_size
+    wanted = [str(i) for i in ids]
+    chunks = [wanted[i: i + size] for i in range(0, len(wanted), size)]
+    held = {number: str(view.read_json(f"{fetch_dir}/{page_name(number)}").get("parameters", {}).get(endpoint.batch_param, "")).split("-")
+            for number in done}
+    if all(number <= len(chunks) and held[number] == chunks[number - 1] for number in done):
+        numbered = [(number, chunk) for number, chunk in enumerate(chunks, start=1) if number not in done]
+    else:
+        fetched = {i for chunk in held.values() for i in chunk}
+        missing = [i for i in wanted if i not in fetched]
+        numbered = list(enumerate((missing[i: i + size] for i in range(0, len(missing), size)), start=max(done) + 1))
+    batches = [(number, {**params, endpoint.batch_param: "-".join(chunk)}) for number, chunk in numbered]
+    reason = f"{sum(len(chunk) for _, chunk in numbered)} id(s) without data" + (f", resuming after {len(done)} page(s)" if done else "")
+    return Task(entry.name, endpoint, partition, date, reason, params, batches, set(done), len(batches))
 
 
 def plan(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection = Selection(),

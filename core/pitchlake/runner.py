@@ -141,8 +141,7 @@ class Runner:
             for task in stage_plan.tasks:
                 fetch = _Fetch(task, self.layout)
                 if task.endpoint.batch_param:
-                    first = max(task.done_pages, default=0) + 1
-                    for number, params in enumerate(task.batches, start=first):
+                    for number, params in task.batches:
                         submit(fetch, number, params)
                     if not task.batches:
                         submit(fetch, None)  # every batch was fetched before a crash: merge
