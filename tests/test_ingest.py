@@ -260,3 +260,21 @@ def test_kill_9_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_p
     reference = {key: body for key, body in clean_lake.items()}
     assert rig.files() == reference
     assert rig.served() <= MINIMUM + killed * concurrency
+
+
+def test_plan_lists_costs_before_and_skips_with_reasons_after(tmp_path, sandbox_factory, api_key):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake")
+    before = cli(rig.config_path, "plan", "--json")
+    out, err = before.communicate(timeout=60)
+    assert before.returncode == 0, err
+    planned = json.loads(out)
+    assert {t["endpoint"] for t in planned["tasks"]} == {"leagues", "teams", "fixtures", "standings", "players"}
+    assert planned["deferred"] == ["fixture_details"]
+    assert rig.served() == 0, "planning spends no API request"
+
+    rig.ingest()
+    after = cli(rig.config_path, "plan")
+    out, err = after.communicate(timeout=60)
+    assert after.returncode == 0, err
+    assert "to fetch (0 requests)" in out
+    assert "fixtures season=2024 league_id=39: complete (closed season, fetched 2025-01-26)" in out
