@@ -278,3 +278,22 @@ def test_plan_lists_costs_before_and_skips_with_reasons_after(tmp_path, sandbox_
     assert after.returncode == 0, err
     assert "to fetch (0 requests)" in out
     assert "fixtures season=2024 league_id=39: complete (closed season, fetched 2025-01-26)" in out
+
+
+def test_sigterm_stops_cleanly_and_nothing_queued_is_sent_after_it(tmp_path, sandbox_factory, api_key):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", latency_ms=200, config={"concurrency": 2})
+    process = cli(rig.config_path, "ingest", "--json")
+    time.sleep(2.5)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    summary = json.loads(out)
+    assert process.returncode == 3 and summary["stopped_reason"] == "interrupted", err
+    served = rig.served()
+    assert served == summary["api_requests"] < MINIMUM
+    time.sleep(1)
+    assert rig.served() == served, "no request after the process ended"
+    final = cli(rig.config_path, "ingest")
+    final.communicate(timeout=120)
+    assert final.returncode == 0
+    assert rig.served() <= MINIMUM + 2 * rig.config.api.concurrency
+    assert not any("/_pages/" in key for key in rig.files()), "merged pages are deleted"

@@ -122,3 +122,16 @@ def test_planning_many_partitions_on_s3_costs_one_list_per_thousand_keys(tmp_pat
     result = plan(cfg, ENDPOINTS, lake, date="2025-01-26")
     assert result.tasks == [] and len(result.skipped) == 1500
     assert lake.request_count - before == math.ceil(1500 / 1000)
+
+
+def test_pages_left_behind_a_written_data_json_are_cleaned_up(tmp_path, file_lake_uri):
+    cfg = config(tmp_path, file_lake_uri, ["players"], seasons=(2023,))
+    lake = open_lake(file_lake_uri)
+    partition = {"season": 2023, "league_id": 39}
+    put(lake, "players", partition, "2025-01-20", envelope([], "players", 2), page_name(1))
+    put(lake, "players", partition, "2025-01-20", envelope([], "players", 2), page_name(2))
+    put(lake, "players", partition, "2025-01-20")  # a crash came after the merge, before the deletes
+    result = plan(cfg, ENDPOINTS, lake, date="2025-01-26")
+    assert result.tasks == []
+    folder = LAYOUT.fetch_dir("players", ENDPOINTS["players"].partition_keys, partition, "2025-01-20")
+    assert result.cleanup == [f"{folder}/{page_name(1)}", f"{folder}/{page_name(2)}"]

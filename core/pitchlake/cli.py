@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -148,6 +149,7 @@ def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [],
     _logging(verbose)
     loaded = _load(config)
     selection = _selection(loaded, endpoint, season, league)
+    signal.signal(signal.SIGTERM, _interrupt)  # a stopped container ends like Ctrl-C: cleanly
     try:
         with _progress(enabled=not as_json) as on_progress:
             summary = run_ingest(loaded, selection, max_requests=max_requests, on_progress=on_progress)
@@ -158,6 +160,10 @@ def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [],
         raise typer.Exit(EXIT_FAILED) from None
     _report(summary, as_json)
     raise typer.Exit(summary.exit_code)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _report(summary, as_json: bool) -> None:

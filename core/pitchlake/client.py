@@ -208,8 +208,10 @@ class ApiClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            session.mount("http://", HTTPAdapter(max_retries=Retry(total=0, connect=2, read=0, redirect=0, status=0)))
-            session.mount("https://", HTTPAdapter(max_retries=Retry(total=0, connect=2, read=0, redirect=0, status=0)))
+            # read=False: a read timeout surfaces as requests.Timeout, not as a connection error.
+            adapter = HTTPAdapter(max_retries=Retry(total=None, connect=2, read=False, redirect=0, status=0))
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             if self.config.auth == "rapidapi":
                 session.headers.update({"x-rapidapi-key": self._key, "x-rapidapi-host": self.config.rapidapi_host})
             else:

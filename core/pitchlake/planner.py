@@ -100,6 +100,8 @@ class Plan:
     skipped: list[Skip] = field(default_factory=list)
     #: endpoints planned only once the endpoints they derive from are fetched
     deferred: list[str] = field(default_factory=list)
+    #: page checkpoints of fetches whose data.json was written before they could be deleted
+    cleanup: list[str] = field(default_factory=list)
 
     @property
     def estimated_requests(self) -> int:
@@ -269,6 +271,9 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
         if not view.selection.admits(partition):
             continue
         state = states.get(tuple(partition[key] for key in endpoint.partition_keys), PartitionState())
+        for date in sorted(set(state.pages) & set(state.complete)):
+            fetch_dir = view.layout.fetch_dir(entry.name, endpoint.partition_keys, partition, date)
+            plan.cleanup += [f"{fetch_dir}/{page_name(number)}" for number in sorted(state.pages[date])]
         if state.out_of_plan:
             plan.skipped.append(Skip(entry.name, partition, "out of plan (the API said so on an earlier run)"))
             continue
@@ -353,6 +358,7 @@ def plan(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, s
             part = plan_endpoint(view, entry, date)
             result.tasks += part.tasks
             result.skipped += part.skipped
+            result.cleanup += part.cleanup
             if part.tasks:
                 pending.add(entry.plugin)
     return result

@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import threading
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -45,7 +46,7 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        if self.stopped_reason in ("daily_quota", "max_requests"):
+        if self.stopped_reason in ("daily_quota", "max_requests", "interrupted"):
             return 3
         return 1 if self.stopped_reason or self.failures else 0
 
@@ -131,45 +132,48 @@ class Runner:
         return self.summary
 
     def _execute(self, stage_plan: Plan) -> None:
+        """Requests are handed to the pool a few at a time, not all at once: a stop (quota,
+        budget, Ctrl-C) then leaves nothing queued to spend credits after it, and the next page
+        of a partition already under way goes before the first page of a new one."""
+        for key in stage_plan.cleanup:
+            self.lake.delete(key)
+        units: deque[tuple[_Fetch, int | None, dict | None]] = deque()
+        for task in stage_plan.tasks:
+            fetch = _Fetch(task, self.layout)
+            if task.endpoint.batch_param:
+                units.extend((fetch, number, params) for number, params in task.batches)
+                if not task.batches:
+                    units.append((fetch, None, None))  # every batch was fetched before a crash: merge
+            elif task.endpoint.paginated and 1 in task.done_pages:
+                units.append((fetch, None, None))  # learn the page count from the lake, then fetch what is missing
+            else:
+                units.append((fetch, 1 if task.endpoint.paginated else 0, task.params))
+
+        in_flight = 2 * self.config.api.concurrency
+        running: dict[Future, _Fetch] = {}
         with ThreadPoolExecutor(max_workers=self.config.api.concurrency, thread_name_prefix="pitchlake") as pool:
-            running: dict[Future, tuple[_Fetch, int | None]] = {}
-
-            def submit(fetch: _Fetch, page: int | None, params: dict | None = None):
-                if not self.summary.stopped_reason:
-                    running[pool.submit(self._unit, fetch, page, params)] = (fetch, page)
-
-            for task in stage_plan.tasks:
-                fetch = _Fetch(task, self.layout)
-                if task.endpoint.batch_param:
-                    for number, params in task.batches:
-                        submit(fetch, number, params)
-                    if not task.batches:
-                        submit(fetch, None)  # every batch was fetched before a crash: merge
-                elif task.endpoint.paginated:
-                    if 1 in task.done_pages:
-                        submit(fetch, None)  # learn the page count from the lake, then fetch what is missing
-                    else:
-                        submit(fetch, 1, task.params)
-                else:
-                    submit(fetch, 0, task.params)
-
-            while running:
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for future in finished:
-                    fetch, _page = running.pop(future)
-                    try:
-                        follow_up = future.result()
-                    except Exception as exc:
-                        self._failed(fetch, exc)
-                        if self.summary.stopped_reason:
-                            for other in running:
-                                other.cancel()
-                        continue
-                    for number in follow_up:
-                        submit(fetch, number, {**fetch.task.params, "page": str(number)})
-                # Cancelled futures never ran; drop them.
-                for future in [f for f in running if f.cancelled()]:
-                    running.pop(future)
+            try:
+                while True:
+                    while units and len(running) < in_flight and not self.summary.stopped_reason:
+                        fetch, page, params = units.popleft()
+                        running[pool.submit(self._unit, fetch, page, params)] = fetch
+                    if not running:
+                        break
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        fetch = running.pop(future)
+                        try:
+                            follow_up = future.result()
+                        except Exception as exc:
+                            self._failed(fetch, exc)
+                            continue
+                        units.extendleft((fetch, n, {**fetch.task.params, "page": str(n)}) for n in reversed(follow_up))
+            except KeyboardInterrupt:
+                # Ctrl-C or SIGTERM (an ECS task being stopped): the requests in flight finish and
+                # are written, nothing new is sent, and the summary says how far the run got.
+                self.summary.stopped_reason = "interrupted"
+                for future in running:
+                    future.cancel()
 
     def _unit(self, fetch: _Fetch, page: int | None, params: dict | None) -> list[int]:
         """Fetch one request (or none, for a resumed partition) and write it; return the page
@@ -234,6 +238,10 @@ class Runner:
                 str(item.get("fixture", {}).get("id", "")) if isinstance(item, dict) else "" for item in items
             )
         self._write_data(fetch, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode())
+        # The pages are in data.json now; left in place they would multiply what every later
+        # plan has to LIST (27 keys a players partition instead of 1).
+        for number in numbers:
+            self.lake.delete(f"{fetch.dir}/{page_name(number)}")
 
     def _write_data(self, fetch: _Fetch, body: bytes) -> None:
         written = self._put(f"{fetch.dir}/data.json", body)
@@ -275,12 +283,13 @@ class Runner:
 
 def ingest(config: Config, selection: Selection = Selection(), *, max_requests: int | None = None,
            on_progress: Callable[[Summary, str], None] | None = None, lake: LakeBackend | None = None,
-           endpoints: Mapping[str, Endpoint] | None = None) -> Summary:
-    """Fetch what the lake is missing for the selection; the one entry point every orchestrator calls."""
+           endpoints: Mapping[str, Endpoint] | None = None, key: str | None = None) -> Summary:
+    """Fetch what the lake is missing for the selection; the one entry point every orchestrator
+    calls. ``key`` defaults to ``FOOTBALL_API_KEY`` (an orchestrator may hold it in a resource)."""
     from .client import Budget
     from .lake import open_lake
     from .plugins import registry
 
-    client = ApiClient(config.api, budget=Budget(max_requests))
+    client = ApiClient(config.api, key=key, budget=Budget(max_requests))
     lake = lake or open_lake(config.lake.uri, create_bucket=config.lake.create_bucket)
     return Runner(config, endpoints or registry().endpoints, lake, client, on_progress).run(selection)
