@@ -7,11 +7,13 @@ budget or a time budget is spent. The sandbox's own count (``/_sandbox/stats``) 
 the clients'.
 
     .venv/bin/python bench/bench_sandbox.py --clients 8 --seconds 10
+    .venv/bin/python bench/bench_sandbox.py --json    # one JSON object of figures, for bench/run.py
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -39,19 +41,33 @@ MIX = (
 )
 
 
-def start_sandbox() -> tuple[subprocess.Popen, str]:
-    command = [sys.executable, "-m", "pitchlake.sandbox", "serve", "--port", "0", "--key", KEY,
-               "--per-minute", str(10**9), "--per-day", str(10**9), "--today", "2025-01-26"]
+def start_sandbox(*options: str, recorded: bool = True) -> tuple[subprocess.Popen, str]:
+    """``python -m pitchlake.sandbox serve --port 0 OPTIONS`` in its own process; (process, base URL).
+    The other benchmarks of this folder start theirs with this too. Stop it with :func:`stop_sandbox`."""
+    command = [sys.executable, "-m", "pitchlake.sandbox", "serve", "--port", "0", *options]
     data = ROOT / "tests" / "data" / "api-football"
-    if data.is_dir():
+    if recorded and data.is_dir():
         command += ["--data", str(data)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     match = re.search(r"http://\S+:\d+", process.stdout.readline())
     if not match:
-        process.kill()
+        stop_sandbox(process)
         raise SystemExit("the sandbox did not print its URL")
     return process, match.group(0)
+
+
+def stop_sandbox(process: subprocess.Popen) -> None:
+    """SIGTERM (the sandbox stops cleanly on it), then SIGKILL if it has not exited in 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    if process.stdout:
+        process.stdout.close()
 
 
 def hammer(url: str, clients: int, budget: int, seconds: float) -> tuple[int, int, float]:
@@ -92,8 +108,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
     parser.add_argument("--requests", type=int, default=20_000, help="stop after this many requests")
     parser.add_argument("--seconds", type=float, default=10.0, help="or after this many seconds")
+    parser.add_argument("--json", action="store_true", help="print one JSON object of figures instead of text")
     args = parser.parse_args()
-    process, url = start_sandbox()
+    process, url = start_sandbox("--key", KEY, "--per-minute", str(10**9), "--per-day", str(10**9),
+                                 "--today", "2025-01-26")
     try:
         with requests.Session() as warm:
             for path, params in MIX:  # synthesise once, so that the run measures serving
@@ -102,13 +120,27 @@ def main() -> None:
         ok, bad, elapsed = hammer(url, args.clients, args.requests, args.seconds)
         counted = requests.get(f"{url}/_sandbox/stats", timeout=10).json()["total"]
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_sandbox(process)
     rate = (ok + bad) / elapsed
-    print(f"{ok + bad} requests ({bad} not 200) from {args.clients} keep-alive clients in {elapsed:.2f} s")
-    print(f"{rate:.0f} requests/second: {rate / GOAL:.2f}x the goal of {GOAL}")
-    print(f"the sandbox counted {counted} requests")
-    if counted != ok + bad or bad:
+    agrees = counted == ok + bad and not bad
+    if args.json:
+        print(json.dumps({
+            "benchmark": "sandbox",
+            "figures": [
+                {"figure": f"sandbox throughput, {args.clients} keep-alive clients, small requests", "value": round(rate),
+                 "unit": "req/s", "reference": f"goal {GOAL} req/s", "ratio": round(rate / GOAL, 2),
+                 "goal": f">= {GOAL} req/s", "met": rate >= GOAL},
+                {"figure": "sandbox count vs clients' count (not-200 answers)", "value": counted, "unit": "requests",
+                 "reference": f"{ok + bad} sent, {bad} not 200", "ratio": None, "goal": "equal, 0 not 200", "met": agrees},
+            ],
+            "details": {"clients": args.clients, "requests": ok + bad, "not_200": bad, "seconds": round(elapsed, 3),
+                        "rate": round(rate, 1), "counted": counted},
+        }))
+    else:
+        print(f"{ok + bad} requests ({bad} not 200) from {args.clients} keep-alive clients in {elapsed:.2f} s")
+        print(f"{rate:.0f} requests/second: {rate / GOAL:.2f}x the goal of {GOAL}")
+        print(f"the sandbox counted {counted} requests")
+    if not agrees:
         raise SystemExit("the sandbox's count disagrees with the clients', or requests failed")
 
 
