@@ -99,6 +99,8 @@ class _Fetch:
         self.pages = set(task.done_pages)
         self.total: int | None = None
         self.merged = False
+        self.failed = False
+        self.dropped = False
         self.lock = threading.Lock()
 
     @property
@@ -179,6 +181,8 @@ class Runner:
         """Fetch one request (or none, for a resumed partition) and write it; return the page
         numbers still to fetch once a paginated partition's page count is known."""
         task = fetch.task
+        if fetch.failed:  # another page of this partition failed: spend nothing more on it
+            return []
         if page is not None and params is not None:
             response = self.client.get(task.endpoint.path, params)
             check_items(task.endpoint, response.envelope)
@@ -189,13 +193,15 @@ class Runner:
             if fetch.single:
                 self._write_data(fetch, response.body)
                 return []
-            self._put(f"{fetch.dir}/{page_name(page)}", response.body)
-            with self._lock:
-                self.summary.pages_written += 1
             with fetch.lock:
+                if fetch.dropped:
+                    return []
+                self._put(f"{fetch.dir}/{page_name(page)}", response.body)
                 fetch.pages.add(page)
                 if task.endpoint.paginated and page == 1:
                     fetch.total = _total_pages(response.envelope)
+            with self._lock:
+                self.summary.pages_written += 1
         if task.endpoint.paginated:
             with fetch.lock:
                 if fetch.total is None:
@@ -262,6 +268,8 @@ class Runner:
 
     def _failed(self, fetch: _Fetch, exc: Exception) -> None:
         task = fetch.task
+        if not isinstance(exc, (BudgetExhausted, QuotaExhausted)):
+            fetch.failed = True  # the run goes on; in-flight pages are still written for a resume
         with self._lock:
             if isinstance(exc, BudgetExhausted):
                 self.summary.stopped_reason = self.summary.stopped_reason or exc.reason
@@ -272,6 +280,10 @@ class Runner:
                 key = self.layout.partition_dir(task.name, task.endpoint.partition_keys, task.partition) + "/" + OUT_OF_PLAN
                 record = {"endpoint": task.name, "partition": task.partition, "error": str(exc), "recorded": task.ingestion_date}
                 self._put(key, json.dumps(record, indent=2).encode())
+                with fetch.lock:  # checkpoints nobody will resume from
+                    fetch.dropped = True
+                    for number in sorted(fetch.pages):
+                        self.lake.delete(f"{fetch.dir}/{page_name(number)}")
                 log.warning("%s: %s; recorded, later plans skip it", task.label, exc)
             elif isinstance(exc, FatalApiError):
                 self.summary.stopped_reason = self.summary.stopped_reason or f"fatal: {exc}"
