@@ -4,25 +4,32 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= test
+# The demo needs dbt (it ends with the league table); the tests need every extra.
+DEMO_EXTRAS ?= dbt
+TEST_EXTRAS ?= test,dbt,snowflake,dagster
 
-.PHONY: venv demo test bench clean
+.PHONY: venv demo test chaos bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 venv: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
 
-demo: venv
+demo: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[$(DEMO_EXTRAS)]"
 	$(BIN)/pitchlake demo --data tests/data/api-football
 
+# dbt and dagster-webserver must be on PATH for dagster-dbt and the webserver test.
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+chaos: venv
+	PITCHLAKE_CHAOS_KILLS=30 $(BIN)/python -m pytest -m chaos $(PYTEST_ARGS)
 
 bench: venv
-	$(BIN)/python bench/run.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) lake warehouse .pytest_cache

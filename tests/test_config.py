@@ -1,7 +1,6 @@
 """The SSOT: the shipped config loads into a typed model; every invalid config is reported with
 its file, the exact JSON pointer and what was expected, all problems at once."""
 
-import copy
 import json
 import subprocess
 import sys

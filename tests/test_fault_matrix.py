@@ -14,7 +14,7 @@ from pitchlake.runner import ingest
 from pitchlake.sandbox import Sandbox
 from pitchlake.testing.config import write_config
 
-from .test_ingest import DATA, KEY, TODAY
+from .rig import DATA, KEY, TODAY
 
 # endpoint kind -> (endpoints enabled, the fault's target: the n-th request to that API path)
 KINDS = {

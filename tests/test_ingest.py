@@ -4,70 +4,16 @@ local disk and moto's S3 server as the lake. Credits are counted by the sandbox,
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-
 from pitchlake.config import load_config
-from pitchlake.lake import open_lake
 from pitchlake.planner import Selection, plan
 from pitchlake.plugins import registry
-from pitchlake.runner import ingest
-from pitchlake.testing.config import write_config
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data" / "api-football"
-KEY = "sandbox-key"
-TODAY = "2025-01-26"
-SCOPE = ["leagues", "teams", "fixtures", "fixture_details", "standings", "players"]
-# leagues 1 + teams 1 + fixtures 1 + details 380/20 = 19 + standings 1 + players 27 pages
-MINIMUM = 50
-
-
-class Rig:
-    """A sandbox, a config pointing at it and a lake: what every test here starts from."""
-
-    def __init__(self, tmp_path: Path, sandbox_factory, lake_uri: str, endpoints=SCOPE, config=None, **sandbox):
-        sandbox = {"data": [DATA], "today": TODAY, "keys": (KEY,), "per_minute": 6000, "per_day": 100000, **sandbox}
-        self.sandbox = sandbox_factory(**sandbox)
-        self.lake_uri = lake_uri
-        self.config_path = write_config(tmp_path / f"config-{random.random()}.json", base_url=self.sandbox.url,
-                                        lake_uri=lake_uri, endpoints=endpoints, **(config or {}))
-        self.config = load_config(self.config_path)
-        self.lake = open_lake(lake_uri)
-
-    def ingest(self, **kwargs):
-        return ingest(self.config, lake=self.lake, **kwargs)
-
-    def served(self) -> int:
-        return self.sandbox.stats()["total"]
-
-    def files(self) -> dict[str, bytes]:
-        return {key: self.lake.read(key) for key in self.lake.list("raw/")}
-
-    def data_files(self) -> dict[str, dict]:
-        return {key: json.loads(body) for key, body in self.files().items() if key.endswith("/data.json")}
-
-
-@pytest.fixture
-def api_key(monkeypatch):
-    monkeypatch.setenv("FOOTBALL_API_KEY", KEY)
-    monkeypatch.setenv("PITCHLAKE_TODAY", TODAY)
-
-
-@pytest.fixture
-def clean_lake(tmp_path, sandbox_factory, api_key):
-    """The lake an uninterrupted, fault-free run produces: the reference for every other run."""
-    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/reference")
-    summary = rig.ingest()
-    assert summary.exit_code == 0 and rig.served() == MINIMUM
-    return rig.files()
+from .rig import DATA, MINIMUM, TODAY, Rig, cli
 
 
 def test_backfill_costs_the_minimum_and_a_second_run_costs_nothing(tmp_path, sandbox_factory, api_key, lake_uri):
@@ -194,12 +140,6 @@ def test_the_current_season_is_refreshed_once_a_day(tmp_path, sandbox_factory, a
     # every current-season partition again, but no fixture details: all finished ones have theirs
     assert rig.served() == next_day.api_requests == MINIMUM - 19
     assert rig.sandbox.stats()["by_endpoint"]["fixtures"] == 1
-
-
-def cli(config: Path, *args, env=None, **kwargs):
-    environment = {**os.environ, **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "pitchlake", *args, "--config", str(config)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, cwd=ROOT, **kwargs)
 
 
 def test_the_key_never_appears_in_output_errors_or_the_lake(tmp_path, sandbox_factory, api_key):

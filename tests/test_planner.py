@@ -4,7 +4,6 @@ and why, and that it reads the lake with LISTs, not a HEAD per partition."""
 import json
 import math
 
-import pytest
 
 from pitchlake.config import load_config
 from pitchlake.lake import Layout, open_lake
