@@ -103,6 +103,7 @@ INVALID = [
     ("duplicate-explicit-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams", "name": "fixtures"})), "/endpoints/11/name", "duplicate endpoint name 'fixtures'"),
     ("undeclared-param", set_at(["endpoints", FIXTURES, "params"], {"colour": "red"}), f"/endpoints/{FIXTURES}/params/colour", "does not declare param 'colour'"),
     ("undeclared-partition-key", set_at(["endpoints", FIXTURES, "partitions"], {"team_id": [1]}), f"/endpoints/{FIXTURES}/partitions/team_id", "has no partition key 'team_id'"),
+    ("path-traversal-partition-value", set_at(["endpoints", FIXTURES, "partitions"], {"season": ["../../etc"]}), f"/endpoints/{FIXTURES}/partitions/season/0", "unsafe value '../../etc' for partition key 'season'"),
     ("bad-refresh", set_at(["endpoints", 0, "refresh"], "monthly"), "/endpoints/0/refresh", "'monthly' is not one of"),
     ("bad-schedule", set_at(["endpoints", 0, "schedule"], "every day"), "/endpoints/0/schedule", "does not match"),
     ("bad-endpoint-name", set_at(["endpoints", 0, "name"], "Bad Name"), "/endpoints/0/name", "does not match"),

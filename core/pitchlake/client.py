@@ -270,9 +270,32 @@ class ApiClient:
         if expected is not None and expected.isdigit() and int(expected) != len(body):
             raise TransientApiError(f"truncated body: {len(body)} of {expected} bytes")
         try:
-            envelope = json.loads(body)
+            envelope = json.loads(body, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates)
+        except BadResponse:
+            raise
+        except RecursionError:
+            raise BadResponse("body is nested too deeply to be an API-Football envelope") from None
         except ValueError as exc:
-            raise TransientApiError(f"body is not JSON ({exc.msg} at byte {exc.pos} of {len(body)})") from None
+            raise TransientApiError(f"body is not JSON ({getattr(exc, 'msg', exc)} at byte {getattr(exc, 'pos', '?')} of {len(body)})") from None
         if not isinstance(envelope, dict) or any(key not in envelope for key in ENVELOPE_KEYS):
             raise TransientApiError("body is JSON but not an API-Football envelope")
         return envelope
+
+
+class BadResponse(ApiError):
+    """A complete JSON body that no reader of the lake should get: NaN or Infinity (not JSON, and
+    warehouses choke on them), duplicate keys (which value is meant?), absurd nesting. Retrying
+    would return the same body, so the partition fails and nothing is written."""
+
+
+def _refuse_constant(name: str):
+    raise BadResponse(f"body contains {name}, which is not valid JSON")
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise BadResponse(f"body has the key {duplicate!r} twice in one object")
+    return result

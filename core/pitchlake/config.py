@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, LAYOUT_SUFFIX, layout_placeholders
+from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, LAYOUT_SUFFIX, UnsafeKeyError, check_partition_value, layout_placeholders
 
 DEFAULT_CONFIG = Path("config/endpoints.json")
 
@@ -165,10 +165,15 @@ def _semantic_problems(file: str, document: Any, endpoints: dict) -> list[Proble
             if param not in endpoint.extra_params:
                 allowed = ", ".join(sorted(endpoint.extra_params)) or "none"
                 problems.append(Problem(file, f"{where}/params/{param}", f"endpoint {endpoint.name!r} does not declare param {param!r}; declared: {allowed}"))
-        for key in entry.get("partitions", {}) if isinstance(entry.get("partitions"), dict) else ():
+        for key, values in entry.get("partitions", {}).items() if isinstance(entry.get("partitions"), dict) else ():
             if key not in endpoint.partition_keys:
                 declared = ", ".join(endpoint.partition_keys) or "none"
                 problems.append(Problem(file, f"{where}/partitions/{key}", f"endpoint {endpoint.name!r} has no partition key {key!r}; its keys: {declared}"))
+            for position, value in enumerate(values if isinstance(values, list) else ()):
+                try:
+                    check_partition_value(key, value)
+                except UnsafeKeyError as exc:
+                    problems.append(Problem(file, f"{where}/partitions/{key}/{position}", str(exc)))
         if entry.get("enabled", True):
             enabled.append(endpoint)
 
