@@ -1,0 +1,169 @@
+"""Run the dbt project over the lake, and read its results back: the Python side of ``pitchlake transform``.
+
+dbt runs as a subprocess (the ``dbt`` next to the running interpreter), with the project and
+profiles of ``dbt/`` and an environment derived from the config:
+
+* ``PITCHLAKE_LAKE``: the lake the config points at (``file://`` made absolute, as the file
+  backend resolves it; ``s3://`` as is). The ``dev`` target reads it directly: local files, or S3 and
+  MinIO through DuckDB's httpfs, loaded offline from the ``duckdb-extension-httpfs`` wheel.
+* ``PITCHLAKE_DUCKDB``: the DuckDB file (default ``warehouse/pitchlake.duckdb``).
+
+The dbt sources are generated from the config (:mod:`pitchlake.dbt_sources`); a run refuses to start
+when the committed ones are out of date, instead of transforming with the wrong endpoints.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .dbt_sources import DBT_PROJECT_DIR, check_dbt_sources
+
+DEFAULT_DUCKDB = Path("warehouse") / "pitchlake.duckdb"
+TARGETS = ("dev", "snowflake")
+#: Exit code when the dbt sources do not match the config (as for an invalid config).
+EXIT_SOURCES_OUT_OF_DATE = 2
+
+#: Columns of :func:`league_table`, in order.
+LEAGUE_TABLE_COLUMNS = (
+    "league_id", "league_name", "season", "group_name", "rank", "team_id", "team_name", "played", "won", "drawn",
+    "lost", "goals_for", "goals_against", "goal_difference", "points", "api_points", "points_adjustment",
+)
+
+
+def lake_location(config) -> str:
+    """The lake URI dbt reads: ``file://`` URIs made absolute against the current directory (as
+    the file backend opens them), anything else unchanged."""
+    uri = config.lake.uri
+    if uri.startswith("file://"):
+        return "file://" + str(Path(uri[len("file://"):]).absolute())
+    return uri
+
+
+def duckdb_path(config=None) -> Path:
+    """The DuckDB file of the ``dev`` target: ``PITCHLAKE_DUCKDB``, else ``warehouse/pitchlake.duckdb``."""
+    return Path(os.environ.get("PITCHLAKE_DUCKDB") or DEFAULT_DUCKDB).absolute()
+
+
+def dbt_executable() -> str:
+    """The ``dbt`` of the running interpreter's environment, else the one on ``PATH``."""
+    local = Path(sys.executable).parent / ("dbt.exe" if os.name == "nt" else "dbt")
+    if local.exists():
+        return str(local)
+    found = shutil.which("dbt")
+    if found is None:
+        raise FileNotFoundError("dbt is not installed: pip install 'pitchlake[dbt]' (and 'pitchlake[snowflake]' for Snowflake)")
+    return found
+
+
+def dbt_env(config, *, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment dbt runs in: the caller's, plus where the lake and the warehouse are."""
+    env = dict(os.environ if base is None else base)
+    env["PITCHLAKE_LAKE"] = lake_location(config)
+    env["PITCHLAKE_DUCKDB"] = str(duckdb_path(config))
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env.setdefault("DO_NOT_TRACK", "1")
+    return env
+
+
+def dbt_command(command: str = "build", *, target: str = "dev", select: str | Sequence[str] | None = None,
+                full_refresh: bool = False, args: Iterable[str] = (), project_dir: str | os.PathLike = DBT_PROJECT_DIR) -> list[str]:
+    """The dbt command line (``dbt build --project-dir dbt --profiles-dir dbt --target dev ...``)."""
+    project = str(Path(project_dir).absolute())
+    argv = [dbt_executable(), command, "--project-dir", project, "--profiles-dir", project, "--target", target]
+    if select:
+        argv += ["--select", *([select] if isinstance(select, str) else select)]
+    if full_refresh:
+        argv.append("--full-refresh")
+    return argv + list(args)
+
+
+def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = None, full_refresh: bool = False,
+            args: Iterable[str] = (), *, command: str = "build", project_dir: str | os.PathLike = DBT_PROJECT_DIR,
+            check_sources: bool = True, env: Mapping[str, str] | None = None) -> int:
+    """Run ``dbt build`` (or ``command``) over the config's lake; returns dbt's exit code
+    (0 success, 1 a model or test failed, 2 dbt could not run), or
+    :data:`EXIT_SOURCES_OUT_OF_DATE` without running when the generated dbt sources do not match
+    the config (regenerate them with :func:`pitchlake.dbt_sources.write_dbt_sources`).
+
+    ``select`` is a dbt selector or a list of them; ``args`` go to dbt as they are (e.g.
+    ``["--vars", "{lookback_days: 7}"]``); ``env`` adds to the environment (e.g. ``SNOWFLAKE_*``)."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown dbt target {target!r}: expected one of {', '.join(TARGETS)}")
+    if check_sources:
+        problems = check_dbt_sources(config, project_dir)
+        if problems:
+            print("dbt sources are out of date with the config; regenerate them (pitchlake.dbt_sources.write_dbt_sources):",
+                  file=sys.stderr)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return EXIT_SOURCES_OUT_OF_DATE
+    run_env = dbt_env(config)
+    run_env.update(env or {})
+    if target == "dev":
+        Path(run_env["PITCHLAKE_DUCKDB"]).parent.mkdir(parents=True, exist_ok=True)
+    argv = dbt_command(command, target=target, select=select, full_refresh=full_refresh, args=args, project_dir=project_dir)
+    return subprocess.run(argv, env=run_env, cwd=str(Path(project_dir).absolute().parent), check=False).returncode
+
+
+def league_table(config=None, season: int | None = None, league: int | None = None) -> list[dict[str, Any]]:
+    """The computed league table as the last ``dev`` build left it in the DuckDB file, one dict a
+    team (keys :data:`LEAGUE_TABLE_COLUMNS`), ordered by league, season, group and rank;
+    ``season``/``league`` narrow it. Raises :class:`FileNotFoundError` before the first transform."""
+    import duckdb
+
+    path = duckdb_path(config)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no warehouse yet; run `pitchlake transform` first")
+    filters, params = [], []
+    if season is not None:
+        filters.append("league_table.season = ?")
+        params.append(int(season))
+    if league is not None:
+        filters.append("league_table.league_id = ?")
+        params.append(int(league))
+    where = f"where {' and '.join(filters)}" if filters else ""
+    query = f"""
+        select
+            league_table.league_id, dim_leagues.league_name, league_table.season, league_table.group_name,
+            league_table.rank, league_table.team_id, dim_teams.team_name, league_table.played, league_table.won,
+            league_table.drawn, league_table.lost, league_table.goals_for, league_table.goals_against,
+            league_table.goal_difference, league_table.points, league_table.api_points, league_table.points_adjustment
+        from marts.league_table
+        left join marts.dim_teams on dim_teams.team_id = league_table.team_id
+        left join marts.dim_leagues on dim_leagues.league_id = league_table.league_id
+        {where}
+        order by league_table.league_id, league_table.season, league_table.group_name nulls first,
+            coalesce(league_table.api_rank, league_table.rank), league_table.rank, dim_teams.team_name
+    """
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.execute(query, params).fetchall()
+    return [dict(zip(LEAGUE_TABLE_COLUMNS, row)) for row in rows]
+
+
+def format_league_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Plain-text tables of :func:`league_table` rows, one per league season (and group)."""
+    lines: list[str] = []
+    current = None
+    for row in rows:
+        key = (row["league_id"], row["season"], row["group_name"])
+        if key != current:
+            current = key
+            title = f"{row['league_name'] or row['league_id']} {row['season']}" + (
+                f" - {row['group_name']}" if row["group_name"] and row["group_name"] != row["league_name"] else "")
+            if lines:
+                lines.append("")
+            lines += [title, f"{'#':>3} {'team':<28} {'P':>3} {'W':>3} {'D':>3} {'L':>3} {'GF':>4} {'GA':>4} {'GD':>4} "
+                             f"{'Pts':>4} {'API':>4} {'adj':>4}"]
+        api = "" if row["api_points"] is None else row["api_points"]
+        adjustment = "" if not row["points_adjustment"] else f"{row['points_adjustment']:+d}"
+        lines.append(
+            f"{row['rank']:>3} {str(row['team_name'] or row['team_id'])[:28]:<28} {row['played']:>3} {row['won']:>3} "
+            f"{row['drawn']:>3} {row['lost']:>3} {row['goals_for']:>4} {row['goals_against']:>4} {row['goal_difference']:>4} "
+            f"{row['points']:>4} {api:>4} {adjustment:>4}"
+        )
+    return "\n".join(lines)

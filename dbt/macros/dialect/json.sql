@@ -1,0 +1,161 @@
+{#
+  JSON access, one macro per operation, one implementation per dialect (adapter.dispatch).
+  The lake's raw rows carry the API envelope in `value` (JSON on DuckDB, VARIANT on Snowflake).
+  Paths are dotted key names relative to the expression: 'fixture.id', 'goals.for'.
+#}
+
+{#- A scalar at `path`, cast to `type` (bigint, integer, double, boolean, varchar, date, timestamp_tz). -#}
+{% macro json_value(expr, path, type='varchar') -%}
+  {{ return(adapter.dispatch('json_value', 'pitchlake')(expr, path, type)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_value(expr, path, type) -%}
+  {%- set text = "json_extract_string(" ~ expr ~ ", '" ~ pitchlake.json_path(path) ~ "')" -%}
+  {%- if type | lower in ('varchar', 'string', 'text') -%}
+    {{ text }}
+  {%- else -%}
+    cast({{ text }} as {{ pitchlake.sql_type(type) }})
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro snowflake__json_value(expr, path, type) -%}
+  {{ expr }}:{{ pitchlake.snowflake_path(path) }}::{{ pitchlake.sql_type(type) }}
+{%- endmacro %}
+
+
+{#-
+  Many values of one JSON expression at once: `fields` is a list of (path, type, column name),
+  type `json` for a sub-document (JSON on DuckDB, VARIANT on Snowflake); renders one
+  `<value> as <column name>` per field, comma-separated, for a select list.
+
+  DuckDB parses the JSON once for all fields: every column reads its element of the same
+  `json_extract_string(expr, [all paths])` list (`json_extract` for sub-documents), which DuckDB's
+  common-subexpression elimination evaluates once per row: several times faster than one
+  extraction per field.
+-#}
+{% macro json_fields(expr, fields) -%}
+  {{ return(adapter.dispatch('json_fields', 'pitchlake')(expr, fields)) }}
+{%- endmacro %}
+
+{% macro default__json_fields(expr, fields) -%}
+  {%- for path, type, name in fields %}
+    {%- if type | lower == 'json' %}
+        {{ pitchlake.json_object(expr, path) }} as {{ name }}{{ ',' if not loop.last }}
+    {%- else %}
+        {{ pitchlake.json_value(expr, path, type) }} as {{ name }}{{ ',' if not loop.last }}
+    {%- endif %}
+  {%- endfor -%}
+{%- endmacro %}
+
+{% macro duckdb__json_fields(expr, fields) -%}
+  {%- set scalars, documents = [], [] -%}
+  {%- for path, type, name in fields -%}
+    {%- do (documents if type | lower == 'json' else scalars).append("'" ~ pitchlake.json_path(path) ~ "'") -%}
+  {%- endfor -%}
+  {%- set scalar_list = "json_extract_string(" ~ expr ~ ", [" ~ scalars | join(", ") ~ "])" -%}
+  {%- set document_list = "json_extract(" ~ expr ~ ", [" ~ documents | join(", ") ~ "])" -%}
+  {%- set positions = {'scalar': 0, 'json': 0} -%}
+  {%- for path, type, name in fields %}
+    {%- if type | lower == 'json' %}
+      {%- do positions.update({'json': positions.json + 1}) %}
+        {{ document_list }}[{{ positions.json }}] as {{ name }}{{ ',' if not loop.last }}
+    {%- else %}
+      {%- do positions.update({'scalar': positions.scalar + 1}) %}
+      {%- if type | lower in ('varchar', 'string', 'text') %}
+        {{ scalar_list }}[{{ positions.scalar }}] as {{ name }}{{ ',' if not loop.last }}
+      {%- else %}
+        cast({{ scalar_list }}[{{ positions.scalar }}] as {{ pitchlake.sql_type(type) }}) as {{ name }}{{ ',' if not loop.last }}
+      {%- endif %}
+    {%- endif %}
+  {%- endfor -%}
+{%- endmacro %}
+
+
+{#- The JSON sub-document at `path` (JSON on DuckDB, VARIANT on Snowflake). -#}
+{% macro json_object(expr, path) -%}
+  {{ return(adapter.dispatch('json_object', 'pitchlake')(expr, path)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_object(expr, path) -%}
+  json_extract({{ expr }}, '{{ pitchlake.json_path(path) }}')
+{%- endmacro %}
+
+{% macro snowflake__json_object(expr, path) -%}
+  {{ expr }}:{{ pitchlake.snowflake_path(path) }}
+{%- endmacro %}
+
+
+{#-
+  A select statement with one row per element of the JSON array at `path` of column `expr` of
+  `relation` (the whole column when path is none): the `columns` of the relation, the element as
+  `<alias>` and its 0-based position as `<alias>_index`. Rows whose array is missing, null or empty
+  produce no row.
+
+  DuckDB unnests in the select list: a lateral join would make DuckDB's decorrelation hash the
+  whole envelope of every row, which is 20-60x slower on lake files.
+-#}
+{% macro unnest_json(relation, expr, path, columns, alias) -%}
+  {{ return(adapter.dispatch('unnest_json', 'pitchlake')(relation, expr, path, columns, alias)) }}
+{%- endmacro %}
+
+{% macro duckdb__unnest_json(relation, expr, path, columns, alias) -%}
+  select
+    {%- for column in columns %}
+    {{ column }},
+    {%- endfor %}
+    unnest(__elements) as {{ alias }},
+    generate_subscripts(__elements, 1) - 1 as {{ alias }}_index
+  from (
+    select
+      {%- for column in columns %}
+      {{ column }},
+      {%- endfor %}
+      json_extract({{ expr }}, '{{ pitchlake.json_path(path) if path else '$' }}[*]') as __elements
+    from {{ relation }}
+  ) as {{ relation }}
+{%- endmacro %}
+
+{% macro snowflake__unnest_json(relation, expr, path, columns, alias) -%}
+  select
+    {%- for column in columns %}
+    {{ relation }}.{{ column }},
+    {%- endfor %}
+    {{ alias }}_elements.value as {{ alias }},
+    {{ alias }}_elements.index as {{ alias }}_index
+  from {{ relation }},
+    lateral flatten(input => {{ relation }}.{{ expr }}{{ ':' ~ pitchlake.snowflake_path(path) if path }}) as {{ alias }}_elements
+{%- endmacro %}
+
+
+{#- Helpers -#}
+
+{% macro json_path(path) -%}
+  {#- '$.a.b' with every key quoted, so keys such as "for" or "goalsDiff" need no special care -#}
+  $
+  {%- for key in path.split('.') -%}
+    ."{{ key }}"
+  {%- endfor -%}
+{%- endmacro %}
+
+{% macro snowflake_path(path) -%}
+  {#- "a"."b": quoted, so element names keep their case -#}
+  {%- for key in path.split('.') -%}
+    {{ '.' if not loop.first }}"{{ key }}"
+  {%- endfor -%}
+{%- endmacro %}
+
+{% macro sql_type(type) -%}
+  {{ return(adapter.dispatch('sql_type', 'pitchlake')(type | lower)) }}
+{%- endmacro %}
+
+{% macro default__sql_type(type) -%}
+  {{ return(type) }}
+{%- endmacro %}
+
+{% macro duckdb__sql_type(type) -%}
+  {{ return({'timestamp_tz': 'timestamptz', 'string': 'varchar', 'text': 'varchar', 'float': 'double', 'int': 'integer'}.get(type, type)) }}
+{%- endmacro %}
+
+{% macro snowflake__sql_type(type) -%}
+  {{ return({'string': 'varchar', 'text': 'varchar', 'float': 'double', 'int': 'integer', 'json': 'variant'}.get(type, type)) }}
+{%- endmacro %}

@@ -1,0 +1,150 @@
+{{ config(enabled=pitchlake.endpoints_enabled('fixtures')) }}
+
+{#-
+  The league table computed from finished matches (3 points a win, 1 a draw), per league season
+  and, for cups, per group, beside the API's standings of the same team and group.
+
+  Only matches that count in a table are used (`fct_matches.counts_in_table`: regular season,
+  league phase, group stage); qualifying and knock-out rounds never are. The API is the truth for
+  points: `points_adjustment = api_points - points` is the deduction (or bonus) the API applied,
+  while played, won, drawn, lost and goals must agree with it exactly once the table is complete
+  (see tests/assert_league_table_matches_api_standings.sql).
+-#}
+
+with
+
+matches as (
+
+    select * from {{ ref('fct_matches') }}
+    where counts_in_table and is_finished
+
+),
+
+team_matches as (
+
+    select league_id, season, group_name, home_team_id as team_id, home_goals as goals_for, away_goals as goals_against
+    from matches
+    union all
+    select league_id, season, group_name, away_team_id as team_id, away_goals as goals_for, home_goals as goals_against
+    from matches
+
+),
+
+computed as (
+
+    select
+        league_id,
+        season,
+        team_id,
+        max(group_name) as group_name,
+        count(*) as played,
+        sum(case when goals_for > goals_against then 1 else 0 end) as won,
+        sum(case when goals_for = goals_against then 1 else 0 end) as drawn,
+        sum(case when goals_for < goals_against then 1 else 0 end) as lost,
+        sum(goals_for) as goals_for,
+        sum(goals_against) as goals_against
+    from team_matches
+    group by league_id, season, team_id
+
+),
+
+with_points as (
+
+    select
+        *,
+        goals_for - goals_against as goal_difference,
+        3 * won + drawn as points
+    from computed
+
+),
+
+ranked as (
+
+    select
+        *,
+        rank() over (
+            partition by league_id, season, group_name
+            order by points desc, goal_difference desc, goals_for desc
+        ) as rank
+    from with_points
+
+),
+
+{% if pitchlake.endpoints_enabled('standings') %}
+api_standings as (
+
+    {#- the API row of the team's own table: its group in a cup; in a league its only row -#}
+    select
+        ranked.league_id,
+        ranked.season,
+        ranked.team_id,
+        standings.group_name,
+        standings.rank,
+        standings.points,
+        standings.played,
+        standings.won,
+        standings.drawn,
+        standings.lost,
+        standings.goals_for,
+        standings.goals_against
+    from ranked
+    inner join {{ ref('fct_standings') }} as standings
+        on standings.league_id = ranked.league_id
+        and standings.season = ranked.season
+        and standings.team_id = ranked.team_id
+    qualify row_number() over (
+        partition by ranked.league_id, ranked.season, ranked.team_id
+        order by case when standings.group_name = ranked.group_name then 0 else 1 end, standings.group_index
+    ) = 1
+
+),
+{% else %}
+api_standings as (
+
+    select
+        league_id, season, team_id,
+        cast(null as varchar) as group_name,
+        {% for column in ['rank', 'points', 'played', 'won', 'drawn', 'lost', 'goals_for', 'goals_against'] %}
+        cast(null as integer) as {{ column }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from ranked
+    where false
+
+),
+{% endif %}
+
+final as (
+
+    select
+        ranked.league_id,
+        ranked.season,
+        coalesce(ranked.group_name, api_standings.group_name) as group_name,
+        ranked.team_id,
+        ranked.rank,
+        ranked.played,
+        ranked.won,
+        ranked.drawn,
+        ranked.lost,
+        ranked.goals_for,
+        ranked.goals_against,
+        ranked.goal_difference,
+        ranked.points,
+        api_standings.rank as api_rank,
+        api_standings.points as api_points,
+        api_standings.points - ranked.points as points_adjustment,
+        api_standings.played as api_played,
+        api_standings.won as api_won,
+        api_standings.drawn as api_drawn,
+        api_standings.lost as api_lost,
+        api_standings.goals_for as api_goals_for,
+        api_standings.goals_against as api_goals_against,
+        api_standings.team_id is not null as has_api_standings
+    from ranked
+    left join api_standings
+        on api_standings.league_id = ranked.league_id
+        and api_standings.season = ranked.season
+        and api_standings.team_id = ranked.team_id
+
+)
+
+select * from final

@@ -1,0 +1,53 @@
+{{
+    config(
+        enabled=pitchlake.endpoints_enabled('fixture_details'),
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='fixture_id',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{#- One row per event (goal, card, substitution, VAR decision) of a fixture, in the API's order. -#}
+
+with
+
+fixture_details as (
+
+    select * from {{ ref('stg_api_football__fixture_details') }}
+    where {{ pitchlake.lookback_filter() }}
+
+),
+
+events as (
+
+    {{ pitchlake.unnest_json('fixture_details', 'events', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'event') }}
+
+),
+
+renamed as (
+
+    select
+        fixture_id,
+        event_index,
+        league_id,
+        season,
+        {{ pitchlake.json_fields('event', [
+            ('time.elapsed', 'integer', 'elapsed_minutes'),
+            ('time.extra', 'integer', 'extra_minutes'),
+            ('team.id', 'bigint', 'team_id'),
+            ('team.name', 'varchar', 'team_name'),
+            ('player.id', 'bigint', 'player_id'),
+            ('player.name', 'varchar', 'player_name'),
+            ('assist.id', 'bigint', 'assist_player_id'),
+            ('assist.name', 'varchar', 'assist_player_name'),
+            ('type', 'varchar', 'event_type'),
+            ('detail', 'varchar', 'event_detail'),
+            ('comments', 'varchar', 'comments'),
+        ]) }},
+        ingestion_date
+    from events
+
+)
+
+select * from renamed

@@ -1,0 +1,83 @@
+{{
+    config(
+        enabled=pitchlake.endpoints_enabled('fixtures'),
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='fixture_id',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{#- One row per fixture (match), from the newest fetch of its league season. -#}
+
+with
+
+source as (
+
+    {{ pitchlake.newest_fetches(source('api_football', 'fixtures'), ['season', 'league_id']) }}
+
+),
+
+items as (
+
+    {{ pitchlake.unnest_json('source', 'value', 'response', ['ingestion_date', 'filename'], 'item') }}
+
+),
+
+renamed as (
+
+    select
+        {{ pitchlake.json_fields('item', [
+            ('fixture.id', 'bigint', 'fixture_id'),
+            ('league.id', 'bigint', 'league_id'),
+            ('league.season', 'integer', 'season'),
+            ('league.round', 'varchar', 'round'),
+            ('league.name', 'varchar', 'league_name'),
+            ('league.country', 'varchar', 'league_country'),
+            ('league.logo', 'varchar', 'league_logo_url'),
+            ('league.flag', 'varchar', 'league_flag_url'),
+            ('fixture.date', 'timestamp_tz', 'kickoff_at'),
+            ('fixture.timestamp', 'bigint', 'kickoff_timestamp'),
+            ('fixture.timezone', 'varchar', 'timezone'),
+            ('fixture.referee', 'varchar', 'referee'),
+            ('fixture.venue.id', 'bigint', 'venue_id'),
+            ('fixture.venue.name', 'varchar', 'venue_name'),
+            ('fixture.venue.city', 'varchar', 'venue_city'),
+            ('fixture.status.short', 'varchar', 'status'),
+            ('fixture.status.long', 'varchar', 'status_description'),
+            ('fixture.status.elapsed', 'integer', 'elapsed_minutes'),
+            ('teams.home.id', 'bigint', 'home_team_id'),
+            ('teams.home.name', 'varchar', 'home_team_name'),
+            ('teams.home.logo', 'varchar', 'home_team_logo_url'),
+            ('teams.home.winner', 'boolean', 'is_home_team_winner'),
+            ('teams.away.id', 'bigint', 'away_team_id'),
+            ('teams.away.name', 'varchar', 'away_team_name'),
+            ('teams.away.logo', 'varchar', 'away_team_logo_url'),
+            ('teams.away.winner', 'boolean', 'is_away_team_winner'),
+            ('goals.home', 'integer', 'home_goals'),
+            ('goals.away', 'integer', 'away_goals'),
+            ('score.halftime.home', 'integer', 'halftime_home_goals'),
+            ('score.halftime.away', 'integer', 'halftime_away_goals'),
+            ('score.fulltime.home', 'integer', 'fulltime_home_goals'),
+            ('score.fulltime.away', 'integer', 'fulltime_away_goals'),
+            ('score.extratime.home', 'integer', 'extratime_home_goals'),
+            ('score.extratime.away', 'integer', 'extratime_away_goals'),
+            ('score.penalty.home', 'integer', 'penalty_home_goals'),
+            ('score.penalty.away', 'integer', 'penalty_away_goals'),
+        ]) }},
+
+        ingestion_date,
+        filename
+    from items
+
+),
+
+newest as (
+
+    select * from renamed
+    {{ pitchlake.newest_first(['fixture_id']) }}
+
+)
+
+select * from newest
+where {{ pitchlake.keep_newest('newest', ['fixture_id']) }}

@@ -1,0 +1,147 @@
+"""dbt sources generated from the SSOT: one source table per enabled endpoint, drift reported."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from pitchlake.config import load_config
+from pitchlake.dbt_sources import (
+    DBT_PROJECT_DIR,
+    ENDPOINTS_MACRO_FILE,
+    SOURCES_FILE,
+    check,
+    check_dbt_sources,
+    lake_glob,
+    render_dbt_files,
+    render_dbt_sources,
+    source_tables,
+    write_dbt_sources,
+)
+from pitchlake.endpoints import Endpoint
+from pitchlake.lake import DEFAULT_LAYOUT
+from pitchlake.plugins import Provider, registry
+from pitchlake.testing.config import SHIPPED
+
+
+def config_with(tmp_path: Path, endpoints: list[str] | None = None, **changes):
+    document = json.loads(SHIPPED.read_text())
+    document.pop("$schema", None)
+    if endpoints is not None:
+        document["endpoints"] = [{"plugin": name} for name in endpoints]
+    for key, value in changes.items():
+        document[key].update(value)
+    path = tmp_path / "endpoints.json"
+    path.write_text(json.dumps(document))
+    return load_config(path)
+
+
+def tables_of(text: str) -> dict[str, dict]:
+    document = yaml.safe_load(text)
+    return {table["name"]: table for source in document["sources"] for table in source["tables"]}
+
+
+def test_committed_sources_match_the_shipped_config():
+    config = load_config(SHIPPED)
+    assert check_dbt_sources(config) == []
+    assert check(config)
+
+
+def test_one_source_table_per_enabled_endpoint_with_the_plugins_partition_keys():
+    config = load_config(SHIPPED)
+    tables = tables_of(render_dbt_sources(config))
+    assert list(tables) == [endpoint.name for endpoint in config.endpoints]
+    endpoints = registry().endpoints
+    for name, table in tables.items():
+        meta = table["config"]["meta"]["pitchlake"]
+        keys = list(endpoints[name].partition_keys)
+        assert meta["partition_keys"] == keys
+        assert [column["name"] for column in table["columns"]] == ["value", *keys, "ingestion_date", "filename"]
+        assert meta["path"] == f"raw/{name}/" + "".join(f"{key}=*/" for key in keys) + "ingestion_date=*/data.json"
+    # the lake root is never written into the project: it is resolved at run time
+    assert "file://" not in render_dbt_sources(config) and "s3://" not in render_dbt_sources(config)
+
+
+def test_enabling_an_endpoint_is_reported_as_drift_and_written_without_hand_edits(tmp_path):
+    shipped = load_config(SHIPPED)
+    enabled = [endpoint.plugin for endpoint in shipped.endpoints] + ["injuries"]
+    config = config_with(tmp_path, enabled)
+    problems = check_dbt_sources(config)
+    assert len(problems) == 2  # the sources file and the enabled-endpoints macro
+    assert any("+      - name: injuries" in problem for problem in problems)
+    assert any('"injuries": "injuries"' in problem for problem in problems)
+
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    changed = write_dbt_sources(config, project)
+    assert sorted(changed) == sorted([project / SOURCES_FILE, project / ENDPOINTS_MACRO_FILE])
+    assert check_dbt_sources(config, project) == []
+    assert "injuries" in tables_of((project / SOURCES_FILE).read_text())
+    assert write_dbt_sources(config, project) == []  # idempotent
+    # the committed project is untouched
+    assert check_dbt_sources(shipped) == []
+
+
+def test_disabling_an_endpoint_removes_its_source(tmp_path):
+    config = config_with(tmp_path, ["leagues", "teams", "fixtures", "standings"])
+    files = render_dbt_files(config)
+    assert list(tables_of(files[SOURCES_FILE])) == ["leagues", "teams", "fixtures", "standings"]
+    assert '{"leagues": "leagues", "teams": "teams", "fixtures": "fixtures", "standings": "standings"}' in files[ENDPOINTS_MACRO_FILE]
+
+
+def test_lake_glob_follows_the_layout():
+    assert lake_glob(DEFAULT_LAYOUT, "fixtures", ("season", "league_id")) == "raw/fixtures/season=*/league_id=*/ingestion_date=*/data.json"
+    assert lake_glob(DEFAULT_LAYOUT, "leagues", ("league_id",)) == "raw/leagues/league_id=*/ingestion_date=*/data.json"
+    assert lake_glob(DEFAULT_LAYOUT, "status", ()) == "raw/status/ingestion_date=*/data.json"
+    custom = "bronze/{endpoint}/season={season}/{partitions}/ingestion_date={ingestion_date}/data.json"
+    assert lake_glob(custom, "fixtures", ("season", "league_id")) == "bronze/fixtures/season=*/season=*/league_id=*/ingestion_date=*/data.json"
+
+
+def test_an_endpoint_from_an_external_plugin_gets_its_own_source(tmp_path):
+    """Endpoints are grouped into one dbt source per providing plugin (entry point)."""
+    odds = Endpoint(name="odds", path="odds", partition_keys=("season", "league_id"),
+                    params={"league": "{league_id}", "season": "{season}"}, item_schema={"type": "object"})
+    endpoints = dict(registry().endpoints, odds=odds)
+    document = json.loads(SHIPPED.read_text())
+    document.pop("$schema", None)
+    document["endpoints"] = [{"plugin": "fixtures"}, {"plugin": "odds"}]
+    path = tmp_path / "endpoints.json"
+    path.write_text(json.dumps(document))
+    config = load_config(path, endpoints=endpoints)
+
+    def provider(plugin):
+        return Provider("example_odds", "pitchlake-example-odds", "0.1") if plugin == "odds" else registry().provider("endpoint", plugin)
+
+    sources = source_tables(config, endpoints=endpoints, providers=provider)
+    assert {name: [t.name for t in tables] for name, tables in sources.items()} == {"api_football": ["fixtures"], "example_odds": ["odds"]}
+    assert sources["example_odds"][0].path == "raw/odds/season=*/league_id=*/ingestion_date=*/data.json"
+
+
+def test_dbt_parses_the_generated_project_with_an_endpoint_enabled(tmp_path):
+    """The rendered files are valid dbt: parse a copy of the project with a different endpoint set."""
+    import subprocess
+
+    from pitchlake.transform import dbt_executable
+
+    config = config_with(tmp_path, ["leagues", "teams", "fixtures", "standings", "injuries"])
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    write_dbt_sources(config, project)
+    result = subprocess.run(
+        [dbt_executable(), "parse", "--project-dir", str(project), "--profiles-dir", str(project), "--no-partial-parse"],
+        capture_output=True, text=True, cwd=tmp_path, env={**__import__("os").environ, "PITCHLAKE_DUCKDB": str(tmp_path / "w.duckdb")},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    sources = {node["name"] for node in manifest["sources"].values()}
+    assert sources == {"leagues", "teams", "fixtures", "standings", "injuries"}
+    enabled = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    disabled = {node[0]["name"] for node in manifest["disabled"].values() if node[0]["resource_type"] == "model"}
+    # models of the disabled endpoints switch themselves off; the core star schema stays
+    assert {"stg_api_football__players", "stg_api_football__venues", "stg_api_football__fixture_events",
+            "fct_match_events", "fct_player_season_stats"} <= disabled
+    assert {"fct_matches", "league_table", "dim_teams", "dim_venues", "dim_players", "fct_standings"} <= enabled

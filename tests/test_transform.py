@@ -1,0 +1,81 @@
+"""pitchlake.transform: where dbt reads the lake and writes the warehouse, and how it is called."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pitchlake.config import load_config
+from pitchlake.dbt_sources import DBT_PROJECT_DIR
+from pitchlake.testing.config import SHIPPED, write_config
+from pitchlake.transform import (
+    EXIT_SOURCES_OUT_OF_DATE,
+    dbt_command,
+    dbt_env,
+    dbt_executable,
+    duckdb_path,
+    format_league_table,
+    lake_location,
+    run_dbt,
+)
+
+
+def config_for(tmp_path: Path, lake_uri: str, endpoints=None):
+    return load_config(write_config(tmp_path / "endpoints.json", base_url="http://127.0.0.1:9", lake_uri=lake_uri, endpoints=endpoints))
+
+
+def test_lake_location_resolves_file_uris_against_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PITCHLAKE_LAKE", raising=False)
+    assert lake_location(config_for(tmp_path, "file://./lake")) == f"file://{tmp_path}/lake"
+    assert lake_location(config_for(tmp_path, "file:///data/lake")) == "file:///data/lake"
+    assert lake_location(config_for(tmp_path, "s3://bucket/prefix")) == "s3://bucket/prefix"
+    monkeypatch.setenv("PITCHLAKE_LAKE", "s3://other/lake")  # the config's override wins, as for ingestion
+    assert lake_location(config_for(tmp_path, "file://./lake")) == "s3://other/lake"
+
+
+def test_duckdb_path_defaults_to_the_warehouse_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PITCHLAKE_DUCKDB", raising=False)
+    assert duckdb_path() == tmp_path / "warehouse" / "pitchlake.duckdb"
+    monkeypatch.setenv("PITCHLAKE_DUCKDB", str(tmp_path / "x.duckdb"))
+    assert duckdb_path() == tmp_path / "x.duckdb"
+
+
+def test_dbt_command_and_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("PITCHLAKE_LAKE", raising=False)
+    monkeypatch.setenv("PITCHLAKE_DUCKDB", str(tmp_path / "w.duckdb"))
+    argv = dbt_command(target="snowflake", select=["stg_api_football__fixtures+", "league_table"], full_refresh=True, args=["--quiet"])
+    assert argv[0] == dbt_executable() and Path(argv[0]).name == "dbt"
+    assert argv[1:] == ["build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", "snowflake",
+                        "--select", "stg_api_football__fixtures+", "league_table", "--full-refresh", "--quiet"]
+    env = dbt_env(config_for(tmp_path, "s3://bucket/lake"), base={"PATH": "/bin"})
+    assert env["PITCHLAKE_LAKE"] == "s3://bucket/lake"
+    assert env["PITCHLAKE_DUCKDB"] == str(tmp_path / "w.duckdb")
+    assert env["PATH"] == "/bin"
+
+
+def test_run_dbt_refuses_sources_out_of_date_with_the_config(tmp_path, capsys):
+    shipped = [endpoint["plugin"] for endpoint in json.loads(SHIPPED.read_text())["endpoints"] if endpoint.get("enabled", True)]
+    config = config_for(tmp_path, f"file://{tmp_path}/lake", endpoints=[*shipped, "coachs"])
+    assert run_dbt(config) == EXIT_SOURCES_OUT_OF_DATE
+    assert "out of date" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown dbt target"):
+        run_dbt(config, target="bigquery", check_sources=False)
+
+
+def test_format_league_table():
+    rows = [
+        {"league_id": 1, "league_name": "L", "season": 2020, "group_name": "L", "rank": 1, "team_id": 7, "team_name": "Reds",
+         "played": 2, "won": 2, "drawn": 0, "lost": 0, "goals_for": 5, "goals_against": 1, "goal_difference": 4, "points": 6,
+         "api_points": 3, "points_adjustment": -3},
+        {"league_id": 1, "league_name": "L", "season": 2020, "group_name": "L", "rank": 2, "team_id": 8, "team_name": "Blues",
+         "played": 2, "won": 0, "drawn": 0, "lost": 2, "goals_for": 1, "goals_against": 5, "goal_difference": -4, "points": 0,
+         "api_points": None, "points_adjustment": None},
+    ]
+    text = format_league_table(rows).splitlines()
+    assert text[0] == "L 2020"
+    assert text[2].split() == ["1", "Reds", "2", "2", "0", "0", "5", "1", "4", "6", "3", "-3"]
+    assert text[3].split() == ["2", "Blues", "2", "0", "0", "2", "1", "5", "-4", "0"]
