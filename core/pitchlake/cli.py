@@ -219,7 +219,15 @@ def demo(config: ConfigOption = DEFAULT_CONFIG,
     console.print(f"the sandbox counted {stats['total']} request(s)", markup=False)
     if summary.api_requests == 0:
         console.print("nothing new: the lake already had everything (smart resume spent no credits)", markup=False)
-    raise typer.Exit(summary.exit_code)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
+    from .transform import format_league_table, league_table, run_dbt
+
+    console.print("dbt build (DuckDB over the lake) ...", markup=False)
+    status = run_dbt(loaded, args=["--quiet"])
+    if status:
+        raise typer.Exit(status)
+    console.print(format_league_table(league_table(loaded)), markup=False)
 
 
 @app.command()
@@ -245,6 +253,22 @@ def render(adapter: Annotated[str, typer.Argument(help="An installed adapter: pi
         out.print(f"wrote {path}", markup=False)
     if not result.written:
         out.print(f"{adapter}: up to date", markup=False)
+
+
+@app.command()
+def transform(config: ConfigOption = DEFAULT_CONFIG,
+              target: Annotated[str, typer.Option(help="dbt target: dev (DuckDB over the lake) or snowflake.")] = "dev",
+              select: Annotated[list[str], typer.Option("--select", "-s", help="dbt selector (repeatable).")] = [],
+              full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")] = False) -> None:
+    """Run `dbt build` over the lake with the project, profiles and variables derived from the config.
+    Exits with dbt's code; 2 if the dbt sources are stale (`pitchlake render dbt` regenerates them)."""
+    from .transform import TARGETS, run_dbt
+
+    loaded = _load(config)
+    if target not in TARGETS:
+        err.print(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}", markup=False)
+        raise typer.Exit(EXIT_CONFIG)
+    raise typer.Exit(run_dbt(loaded, target=target, select=select or None, full_refresh=full_refresh))
 
 
 def main() -> None:  # pragma: no cover - console entry point

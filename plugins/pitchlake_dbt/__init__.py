@@ -1,0 +1,21 @@
+"""The ``dbt`` adapter: the dbt sources of ``dbt/`` rendered from the SSOT.
+
+Like the other adapters it only renders, so ``pitchlake render dbt --check`` catches a config
+change that the committed sources do not follow yet; the rendering itself lives beside the
+transform in :mod:`pitchlake.dbt_sources`.
+"""
+
+from pitchlake import hookimpl
+from pitchlake.dbt_sources import DBT_PROJECT_DIR, render_dbt_files
+
+
+class DbtAdapter:
+    name = "dbt"
+
+    def render(self, context) -> dict[str, str]:
+        return {f"{DBT_PROJECT_DIR.name}/{path}": text for path, text in render_dbt_files(context.config).items()}
+
+
+@hookimpl
+def register_adapters(register):
+    register(DbtAdapter())
