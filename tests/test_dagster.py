@@ -1,0 +1,333 @@
+"""The Dagster adapter: the definitions module rendered from the SSOT, loaded and run for real.
+
+Raw partitions are materialised against the sandbox (which counts every request it serves) and
+moto's S3 server, and the dbt models on top of them, in-process with ``dagster.materialize``;
+``dagster definitions validate`` and ``dagster-dbt project prepare-and-package`` run as the CI and
+the image run them. The webserver test is in ``test_dagster_webserver.py``.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pitchlake.config import load_config
+from pitchlake.plugins import registry
+from pitchlake.render import RenderContext, render
+from pitchlake.testing.config import write_config
+from pitchlake.transform import league_table
+from pitchlake_dagster import DagsterAdapter, register_adapters
+from pitchlake_dagster.adapter import DEFINITIONS
+from pitchlake_dagster.runtime import ApiFootballResource, LakeResource, PitchlakeResource
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "api-football"
+COMMITTED = ROOT / DEFINITIONS
+BIN = Path(sys.executable).parent
+TODAY = "2025-01-26"
+SECRET = "pl-dagster-SECRET-0123456789"
+ENABLED = ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"]
+PARTITION = "39|2024"  # league_id|season: dagster orders the dimensions by name
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """A subprocess environment with the venv's ``dbt`` on PATH, as dagster-dbt needs it."""
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **extra}
+
+
+def load_module(path: Path):
+    spec = importlib.util.spec_from_file_location(f"pitchlake_definitions_{uuid.uuid4().hex}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def adapter_site(site: Path) -> Path:
+    """A distribution registering the adapter under the ``pitchlake`` entry-point group, so the
+    CLI finds it as an installed plugin (built-in registration is the project's to add)."""
+    info = site / "pitchlake_dagster_adapter_test-0.0.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pitchlake-dagster-adapter-test\nVersion: 0.0.0\n")
+    (info / "entry_points.txt").write_text("[pitchlake]\ndagster = pitchlake_dagster\n")
+    return site
+
+
+def pitchlake_cli(*args: str, site: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pitchlake", *args], capture_output=True, text=True,
+                          env=environment(PYTHONPATH=str(site)), cwd=cwd, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def dbt_manifest():
+    """The image's build step: dbt's manifest for the rendered module's DbtProject."""
+    result = subprocess.run([str(BIN / "dagster-dbt"), "project", "prepare-and-package", "--file", str(COMMITTED)],
+                            capture_output=True, text=True, env=environment(), cwd=ROOT, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (ROOT / "dbt" / "target" / "manifest.json").exists()
+
+
+@pytest.fixture(scope="module")
+def definitions(dbt_manifest):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", environment()["PATH"])
+        yield load_module(COMMITTED)
+
+
+def shipped_context() -> RenderContext:
+    return RenderContext(load_config(ROOT / "config" / "endpoints.json"), registry().endpoints)
+
+
+# Rendering ------------------------------------------------------------------------------------
+
+
+def test_the_committed_module_is_what_the_config_renders_and_rendering_is_deterministic(monkeypatch):
+    monkeypatch.chdir(ROOT)  # where `pitchlake render dagster` runs
+    first = DagsterAdapter().render(shipped_context())
+    assert first == DagsterAdapter().render(shipped_context())
+    assert set(first) == {DEFINITIONS}
+    assert render(DagsterAdapter(), shipped_context(), ROOT, check=True).stale == {}
+
+
+def test_render_check_fails_with_a_diff_when_the_committed_file_is_stale(tmp_path):
+    site = adapter_site(tmp_path / "site")
+    (tmp_path / "compose" / "dagster").mkdir(parents=True)
+    (tmp_path / DEFINITIONS).write_text(COMMITTED.read_text().replace('refresh="daily"', 'refresh="weekly"', 1))
+    stale = pitchlake_cli("render", "dagster", "--check", "--root", str(tmp_path), site=site)
+    assert stale.returncode == 1, stale.stderr
+    assert '-    refresh="weekly",' in stale.stdout and '+    refresh="daily",' in stale.stdout
+    assert "stale" in stale.stderr
+
+    written = pitchlake_cli("render", "dagster", "--root", str(tmp_path), site=site)
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / DEFINITIONS).read_text() == COMMITTED.read_text()
+    assert pitchlake_cli("render", "dagster", "--check", site=site).returncode == 0
+
+
+def test_the_plugin_registers_the_adapter_without_importing_dagster(tmp_path):
+    found = []
+    register_adapters(register=found.append)
+    assert [adapter.name for adapter in found] == ["dagster"]
+    code = "import sys, pitchlake_dagster; sys.exit(any(m == 'dagster' or m.startswith('dagster.') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+    listing = pitchlake_cli("plugins", "--json", site=adapter_site(tmp_path / "site"))
+    assert listing.returncode == 0, listing.stderr
+    adapters = [row["name"] for row in json.loads(listing.stdout)["plugins"] if row["kind"] == "adapter"]
+    assert "dagster" in adapters
+
+
+def test_the_rendered_module_holds_no_secret_and_reads_the_key_from_the_environment():
+    text = COMMITTED.read_text()
+    assert 'api_key=EnvVar("FOOTBALL_API_KEY")' in text and 'LakeResource(uri=EnvVar("PITCHLAKE_LAKE"))' in text
+    assert "sandbox-key" not in text and "FOOTBALL_API_KEY=" not in text
+    compile(text, str(COMMITTED), "exec")
+
+
+# The definitions ------------------------------------------------------------------------------
+
+
+def test_dagster_definitions_validate_passes(dbt_manifest, tmp_path):
+    result = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-f", str(COMMITTED)], capture_output=True,
+                            text=True, env=environment(DAGSTER_HOME=str(tmp_path)), cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_one_partitioned_asset_per_enabled_endpoint_with_the_endpoints_dependencies(definitions):
+    graph = definitions.defs.resolve_asset_graph()
+    raw = {key.path[1]: graph.get(key) for key in graph.get_all_asset_keys() if key.path[0] == "raw"}
+    assert sorted(raw) == sorted(ENABLED)
+    for node in raw.values():
+        assert node.partitions_def.get_partition_keys() == [PARTITION]
+        assert {dimension.name for dimension in node.partitions_def.partitions_defs} == {"season", "league_id"}
+    parents = {name: sorted(key.path[1] for key in node.parent_keys) for name, node in raw.items()}
+    # depends_on from the endpoints, plus leagues wherever the planner reads its coverage flags
+    assert parents == {"leagues": [], "teams": [], "fixtures": [], "venues": ["leagues"],
+                       "fixture_details": ["fixtures", "leagues"], "standings": ["leagues"], "players": ["leagues"]}
+    checks = {(key.asset_key.path[1], key.name) for key in graph.asset_check_keys if key.asset_key.path[0] == "raw"}
+    assert checks == {(name, "freshness") for name in ENABLED}
+
+
+def test_each_dbt_source_is_its_raw_asset(definitions):
+    graph = definitions.defs.resolve_asset_graph()
+    staging = {key.path[-1]: graph.get(key) for key in graph.get_all_asset_keys() if key.path[0] == "staging"}
+    reads = {name: sorted(key.path[1] for key in node.parent_keys if key.path[0] == "raw") for name, node in staging.items()}
+    for endpoint in ENABLED:
+        assert reads[f"stg_api_football__{endpoint}"] == [endpoint]
+    assert reads["stg_api_football__league_seasons"] == ["leagues"]
+    every_key = graph.get_all_asset_keys()
+    assert all(key.path[0] in ("raw", "staging", "marts") for key in every_key), "no stray source assets"
+    marts = [key for key in every_key if key.path[0] == "marts"]
+    assert dg.AssetKey(["marts", "league_table"]) in marts
+    dbt_checks = [key for key in graph.asset_check_keys if key.asset_key.path[0] in ("staging", "marts")]
+    assert {key.asset_key for key in dbt_checks} >= {dg.AssetKey(["staging", "stg_api_football__fixtures"]),
+                                                      dg.AssetKey(["marts", "league_table"])}, "dbt tests are asset checks"
+
+
+def test_the_schedule_runs_the_current_seasons_partitions_at_the_configs_cron(definitions, tmp_path):
+    schedule = definitions.defs.resolve_schedule_def("current_season_schedule")
+    assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
+    assert schedule.job_name == "current_season"
+    with dg.instance_for_test() as instance:
+        skipped = schedule.evaluate_tick(dg.build_schedule_context(instance=instance))
+    assert skipped.run_requests == [] and "not in the scope" in skipped.skip_message
+
+    config = write_config(tmp_path / "config.json", base_url="http://127.0.0.1:9", lake_uri="file://./lake",
+                          seasons=(2023, 2024), leagues=(39, 140), current_season=2024)
+    context = RenderContext(load_config(config), registry().endpoints)
+    root = tmp_path / "root"
+    render(DagsterAdapter(), context, root)
+    (root / "dbt").symlink_to(ROOT / "dbt")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", environment()["PATH"])
+        module = load_module(root / DEFINITIONS)
+    job = module.defs.resolve_job_def("current_season")
+    assert sorted(job.partitions_def.get_partition_keys()) == ["140|2023", "140|2024", "39|2023", "39|2024"]
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(instance=instance, repository_def=module.defs.get_repository_def())
+        tick = module.defs.resolve_schedule_def("current_season_schedule").evaluate_tick(context)
+    assert sorted(request.partition_key for request in tick.run_requests) == ["140|2024", "39|2024"]
+
+
+# Materialising --------------------------------------------------------------------------------
+
+
+def with_test_config(definitions, config: Path) -> dg.Definitions:
+    """The rendered definitions, their ``pitchlake`` resource pointed at a test's config."""
+    defs = definitions.defs
+    pitchlake = PitchlakeResource(config_path=str(config), lake=LakeResource(uri=dg.EnvVar("PITCHLAKE_LAKE")),
+                                  api=ApiFootballResource(api_key=dg.EnvVar("FOOTBALL_API_KEY")))
+    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs, schedules=defs.schedules,
+                          resources={**defs.resources, "pitchlake": pitchlake})
+
+
+def materialisations(result) -> dict[str, dict]:
+    return {event.asset_key.path[-1]: {key: value.value for key, value in event.materialization.metadata.items()}
+            for event in result.get_asset_materialization_events()}
+
+
+@pytest.fixture
+def engine_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", environment()["PATH"])
+    monkeypatch.setenv("FOOTBALL_API_KEY", SECRET)
+    monkeypatch.setenv("PITCHLAKE_TODAY", TODAY)
+    monkeypatch.setenv("PITCHLAKE_DUCKDB", str(tmp_path / "warehouse" / "pitchlake.duckdb"))
+
+
+def test_a_raw_partition_then_the_dbt_models_on_moto_s3(definitions, engine_env, sandbox_factory, s3_lake_uri,
+                                                       monkeypatch, tmp_path):
+    monkeypatch.setenv("PITCHLAKE_LAKE", s3_lake_uri)
+    sandbox = sandbox_factory(data=[DATA], today=TODAY, keys=(SECRET,), per_minute=6000, per_day=100000)
+    config = write_config(tmp_path / "config.json", base_url=sandbox.url, lake_uri="file:///not/this/lake")
+    defs = with_test_config(definitions, config)
+
+    with dg.instance_for_test() as instance:
+        job = defs.resolve_job_def("current_season")
+        first = job.execute_in_process(partition_key=PARTITION, instance=instance)
+        assert first.success
+        spent = materialisations(first)
+        assert sorted(spent) == sorted(ENABLED)
+        assert sum(m["api_requests"] for m in spent.values()) == sandbox.stats()["total"] == 51
+        assert spent["players"]["pages_written"] == 27 and spent["fixture_details"]["api_requests"] == 19
+        assert spent["fixtures"]["lake_path"] == f"{s3_lake_uri}/raw/fixtures/season=2024/league_id=39"
+        assert spent["venues"]["lake_path"] == f"{s3_lake_uri}/raw/venues"
+        checks = first.get_asset_check_evaluations()
+        assert {(c.asset_key.path[1], c.check_name, c.passed) for c in checks} == {(name, "freshness", True) for name in ENABLED}
+
+        sandbox.reset()
+        second = job.execute_in_process(partition_key=PARTITION, instance=instance)
+        assert second.success and sandbox.stats()["total"] == 0, "smart resume: the lake has it all"
+        assert {name: m["api_requests"] for name, m in materialisations(second).items()} == {name: 0 for name in ENABLED}
+
+        dbt = definitions.dbt_assets
+        built = dg.materialize([*definitions.RAW_ASSETS, dbt], selection=[dbt], instance=instance, resources=defs.resources)
+        assert built.success
+        models = {event.asset_key for event in built.get_asset_materialization_events()}
+        assert models == set(dbt.keys) and dg.AssetKey(["marts", "league_table"]) in models
+        tests = built.get_asset_check_evaluations()
+        assert tests and all(check.passed for check in tests), [check.check_name for check in tests if not check.passed]
+
+        logs = "".join(str(entry) for run in (first, second, built) for entry in instance.all_logs(run.run_id))
+        assert SECRET not in logs, "the key never reaches Dagster's event log"
+
+    table = league_table(load_config(config), season=2024, league=39)
+    assert len(table) == 20 and table[0]["rank"] == 1
+
+
+def test_a_run_stopped_by_its_budget_fails_and_the_next_resumes(definitions, engine_env, sandbox_factory, tmp_path):
+    sandbox = sandbox_factory(data=[DATA], today=TODAY, keys=(SECRET,), per_minute=6000, per_day=100000)
+    lake = f"file://{tmp_path}/lake"
+    config = write_config(tmp_path / "config.json", base_url=sandbox.url, lake_uri=lake)
+    players = next(assets for assets in definitions.RAW_ASSETS if assets.key.path[-1] == "players")
+
+    def pitchlake(max_requests=None):
+        return PitchlakeResource(config_path=str(config), lake=LakeResource(uri=lake),
+                                 api=ApiFootballResource(api_key=SECRET, max_requests=max_requests))
+
+    with dg.instance_for_test() as instance:
+        stopped = dg.materialize([players], partition_key=PARTITION, instance=instance, raise_on_error=False,
+                                 resources={"pitchlake": pitchlake(max_requests=5)})
+        assert not stopped.success
+        failure = next(event for event in stopped.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE)
+        assert "stopped early (max_requests)" in failure.event_specific_data.error.message
+        assert sandbox.stats()["total"] == 5
+
+        resumed = dg.materialize([players], partition_key=PARTITION, instance=instance, resources={"pitchlake": pitchlake()})
+        assert resumed.success
+        assert materialisations(resumed)["players"]["api_requests"] == 27 - 5
+        assert sandbox.stats()["by_endpoint"]["players"] == 27, "no page fetched twice"
+
+
+# Plugins --------------------------------------------------------------------------------------
+
+EXTRA_ENDPOINT = '''
+from pitchlake import hookimpl
+from pitchlake.endpoints import Endpoint
+
+@hookimpl
+def register_endpoints(register):
+    register(Endpoint(name="topscorers", path="players/topscorers", partition_keys=("season", "league_id"),
+                      params={"league": "{league_id}", "season": "{season}"}, item_schema={"type": "object"},
+                      depends_on=("fixtures",), description="The top scorers of a league season."))
+'''
+
+LIST_ASSETS = '''
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("definitions", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+graph = module.defs.resolve_asset_graph()
+print(json.dumps({key.to_user_string(): sorted(p.to_user_string() for p in graph.get(key).parent_keys)
+                  for key in graph.get_all_asset_keys()}))
+'''
+
+
+def test_an_installed_endpoint_plugin_adds_its_asset_after_rendering_again(dbt_manifest, tmp_path):
+    site = adapter_site(tmp_path / "site")
+    (site / "plt_topscorers.py").write_text(textwrap.dedent(EXTRA_ENDPOINT))
+    info = site / "pitchlake_topscorers-1.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pitchlake-topscorers\nVersion: 1.0.0\n")
+    (info / "entry_points.txt").write_text("[pitchlake]\nplt_topscorers = plt_topscorers\n")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "dbt").symlink_to(ROOT / "dbt")
+    config = write_config(tmp_path / "config.json", base_url="http://127.0.0.1:9", lake_uri="file://./lake",
+                          endpoints=[*ENABLED, "topscorers"])
+
+    rendered = pitchlake_cli("render", "dagster", "--config", str(config), "--root", str(root), site=site)
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    listed = subprocess.run([sys.executable, "-c", LIST_ASSETS, str(root / DEFINITIONS)], capture_output=True,
+                            text=True, env=environment(PYTHONPATH=str(site)), timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    graph = json.loads(listed.stdout)
+    assert graph["raw/topscorers"] == ["raw/fixtures"]
+    assert {key for key in graph if key.startswith("raw/")} == {f"raw/{name}" for name in [*ENABLED, "topscorers"]}
+    text = (root / DEFINITIONS).read_text()
+    assert 'raw_topscorers = endpoint_asset(\n    "topscorers",' in text and "    raw_topscorers,\n" in text
