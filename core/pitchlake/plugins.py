@@ -26,6 +26,9 @@ BUILTIN_PLUGINS = {
     "api_football": "pitchlake_api_football",
     "lake_file": "pitchlake_lake_file",
     "lake_s3": "pitchlake_lake_s3",
+    "dbt": "pitchlake_dbt",
+    "dagster": "pitchlake_dagster",
+    "stepfunctions": "pitchlake_stepfunctions",
 }
 
 
