@@ -22,7 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .config import ApiConfig
+from .config import ApiConfig, redact
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,6 @@ def api_key() -> str:
     if not key:
         raise MissingApiKey(f"no API key: set {KEY_ENV} (get one at https://dashboard.api-football.com)")
     return key
-
-
-def redact(text: str, key: str | None) -> str:
-    return text.replace(key, "***") if key else text
 
 
 class RateLimiter:

@@ -22,6 +22,24 @@ from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, LAYOUT_SUFFIX, UnsafeKeyError, 
 DEFAULT_CONFIG = Path("config/endpoints.json")
 
 
+#: Environment variables whose values never appear in a message, even when a user pasted one
+#: into the config by mistake and a schema error quotes it back.
+SECRET_VARIABLES = ("FOOTBALL_API_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "MINIO_ROOT_PASSWORD")
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """``text`` without the values of :data:`SECRET_VARIABLES` nor ``secrets`` (e.g. a key an
+    orchestrator holds in a resource rather than the environment)."""
+    for name in SECRET_VARIABLES:
+        value = os.environ.get(name, "")
+        if len(value) >= 4:
+            text = text.replace(value, f"<{name}>")
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
@@ -29,7 +47,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.pointer or '/'}: {self.message}"
+        return redact(f"{self.file}: {self.pointer or '/'}: {self.message}")
 
 
 class ConfigError(Exception):
