@@ -1,9 +1,11 @@
 """Two Fargate tasks for the same partition (a Step Functions retry racing a slow first attempt, or
-two overlapping scheduled runs) must not both write it: `pitchlake ingest` writes data.json with
-S3's `If-None-Match: *`, so the second PUT is refused and that run keeps the first one's file.
+two overlapping scheduled runs) must not both pay for it nor both write it: the first takes the
+partition's lease (`_lease.json`, created with S3's `If-None-Match: *`), the second sees it held
+and leaves the partition alone; data.json itself is also written with `If-None-Match: *`, the
+last guard should a lease ever be lost.
 
 Both processes run the real CLI, as the tasks do, against moto's S3 server and the sandbox; the
-sandbox answers slowly so that both have planned and fetched before either writes.
+sandbox answers slowly so that both have planned before either writes.
 """
 
 from __future__ import annotations
@@ -37,13 +39,13 @@ def test_two_ingests_of_one_partition_write_it_once(tmp_path: Path, sandbox_fact
     assert [process.returncode for process in processes] == [0, 0], [stderr for _, stderr in results]
     summaries = [json.loads(stdout) for stdout, _ in results]
 
-    # Both planned the partition as new and paid for it: the race happened, and S3 decided it.
-    assert sandbox.stats()["by_endpoint"]["teams"] == 2
+    # Both planned the partition as new; only the lease holder paid for it.
+    assert sandbox.stats()["by_endpoint"]["teams"] == 1
     assert sorted(summary["partitions_written"] for summary in summaries) == [0, 1]
     loser = next(summary for summary in summaries if summary["partitions_written"] == 0)
-    assert loser["partitions_skipped"] == 1 and loser["failures"] == []
+    assert loser["partitions_skipped"] == 1 and loser["failures"] == [] and loser["api_requests"] == 0
 
     versions = s3.list_object_versions(Bucket=bucket, Prefix="lake/raw/teams/")
-    keys = [version["Key"] for version in versions.get("Versions", [])]
-    assert keys == [f"lake/raw/teams/season=2024/league_id=39/ingestion_date={TODAY}/data.json"]
-    assert "DeleteMarkers" not in versions
+    data = [version["Key"] for version in versions.get("Versions", []) if version["Key"].endswith("/data.json")]
+    assert data == [f"lake/raw/teams/season=2024/league_id=39/ingestion_date={TODAY}/data.json"]
+    assert all(marker["Key"].endswith("/_lease.json") for marker in versions.get("DeleteMarkers", []))

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from .config import Config, EndpointConfig
 from .endpoints import Endpoint
 from .lake import DATA_FILE, LakeBackend, Layout
+from .lease import LEASE_FILE
 
 #: The endpoint whose items carry the per-season ``coverage`` flags; endpoints with a coverage
 #: flag are planned after it, so its data is in the lake when they are judged.
@@ -44,6 +45,7 @@ class PartitionState:
 
     complete: list[str] = field(default_factory=list)  # ingestion dates with a data.json
     pages: dict[str, set[int]] = field(default_factory=dict)  # ingestion date -> page numbers
+    leases: set[str] = field(default_factory=set)  # ingestion dates with a lease file
     out_of_plan: bool = False
 
     def in_progress(self) -> str | None:
@@ -182,6 +184,8 @@ class LakeView:
                     state.complete.append(date)
                 elif rest.startswith(PAGES_DIR + "/page-"):
                     state.pages.setdefault(date, set()).add(int(rest.rsplit("-", 1)[1].split(".")[0]))
+                elif rest == LEASE_FILE:
+                    state.leases.add(date)
             for state in states.values():
                 state.complete.sort()
             self._states[entry.name] = states
@@ -271,9 +275,10 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
         if not view.selection.admits(partition):
             continue
         state = states.get(tuple(partition[key] for key in endpoint.partition_keys), PartitionState())
-        for date in sorted(set(state.pages) & set(state.complete)):
+        for date in sorted((set(state.pages) | state.leases) & set(state.complete)):
             fetch_dir = view.layout.fetch_dir(entry.name, endpoint.partition_keys, partition, date)
-            plan.cleanup += [f"{fetch_dir}/{page_name(number)}" for number in sorted(state.pages[date])]
+            plan.cleanup += [f"{fetch_dir}/{page_name(number)}" for number in sorted(state.pages.get(date, ()))]
+            plan.cleanup += [f"{fetch_dir}/{LEASE_FILE}"] if date in state.leases else []
         if state.out_of_plan:
             plan.skipped.append(Skip(entry.name, partition, "out of plan (the API said so on an earlier run)"))
             continue

@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import threading
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ import fastjsonschema
 from .client import ApiClient, ApiError, BudgetExhausted, FatalApiError, OutOfPlan, QuotaExhausted
 from .config import Config
 from .endpoints import Endpoint
+from . import lease
 from .lake import AlreadyExists, LakeBackend, Layout
+from .lease import LEASE_SECONDS, Lease
 from .planner import OUT_OF_PLAN, Plan, Selection, Task, page_name, plan, stages, today
 
 log = logging.getLogger(__name__)
@@ -101,6 +104,9 @@ class _Fetch:
         self.merged = False
         self.failed = False
         self.dropped = False
+        self.lease: Lease | None = None
+        self.lease_taken = False  # tried already (held by us, or by another run)
+        self.lease_renewed = 0.0
         self.lock = threading.Lock()
 
     @property
@@ -140,8 +146,9 @@ class Runner:
         for key in stage_plan.cleanup:
             self.lake.delete(key)
         units: deque[tuple[_Fetch, int | None, dict | None]] = deque()
-        for task in stage_plan.tasks:
-            fetch = _Fetch(task, self.layout)
+        fetches = [_Fetch(task, self.layout) for task in stage_plan.tasks]
+        for fetch in fetches:
+            task = fetch.task
             if task.endpoint.batch_param:
                 units.extend((fetch, number, params) for number, params in task.batches)
                 if not task.batches:
@@ -176,12 +183,14 @@ class Runner:
                 self.summary.stopped_reason = "interrupted"
                 for future in running:
                     future.cancel()
+        for fetch in fetches:  # a stopped run lets the next one resume at once
+            self._release(fetch)
 
     def _unit(self, fetch: _Fetch, page: int | None, params: dict | None) -> list[int]:
         """Fetch one request (or none, for a resumed partition) and write it; return the page
         numbers still to fetch once a paginated partition's page count is known."""
         task = fetch.task
-        if fetch.failed:  # another page of this partition failed: spend nothing more on it
+        if fetch.failed or not self._hold(fetch):  # failed already, or another run fetches it
             return []
         if page is not None and params is not None:
             response = self.client.get(task.endpoint.path, params)
@@ -198,6 +207,9 @@ class Runner:
                     return []
                 self._put(f"{fetch.dir}/{page_name(page)}", response.body)
                 fetch.pages.add(page)
+                if time.monotonic() - fetch.lease_renewed > LEASE_SECONDS / 3 and fetch.lease:
+                    lease.renew(self.lake, fetch.lease)
+                    fetch.lease_renewed = time.monotonic()
                 if task.endpoint.paginated and page == 1:
                     fetch.total = _total_pages(response.envelope)
             with self._lock:
@@ -249,8 +261,33 @@ class Runner:
         for number in numbers:
             self.lake.delete(f"{fetch.dir}/{page_name(number)}")
 
+    def _hold(self, fetch: _Fetch) -> bool:
+        """Take the partition's lease on its first request; a partition another live run is
+        fetching is left to it (and counted as skipped), so concurrent runs never pay twice."""
+        with fetch.lock:
+            if not fetch.lease_taken:
+                fetch.lease_taken = True
+                fetch.lease = lease.acquire(self.lake, fetch.dir)
+                fetch.lease_renewed = time.monotonic()
+                if fetch.lease is not None and self.lake.exists(f"{fetch.dir}/data.json"):
+                    # another run held the lease and finished the partition since we planned it
+                    lease.release(self.lake, fetch.lease)
+                    fetch.lease = None
+                if fetch.lease is None:
+                    log.info("%s is (being) fetched by another run; leaving it to that run", fetch.task.label)
+                    with self._lock:
+                        self.summary.partitions_skipped += 1
+            return fetch.lease is not None
+
+    def _release(self, fetch: _Fetch) -> None:
+        with fetch.lock:
+            if fetch.lease is not None:
+                lease.release(self.lake, fetch.lease)
+                fetch.lease = None
+
     def _write_data(self, fetch: _Fetch, body: bytes) -> None:
         written = self._put(f"{fetch.dir}/data.json", body)
+        self._release(fetch)
         with self._lock:
             if written:
                 self.summary.partitions_written += 1
@@ -270,6 +307,7 @@ class Runner:
         task = fetch.task
         if not isinstance(exc, (BudgetExhausted, QuotaExhausted)):
             fetch.failed = True  # the run goes on; in-flight pages are still written for a resume
+        self._release(fetch)
         with self._lock:
             if isinstance(exc, BudgetExhausted):
                 self.summary.stopped_reason = self.summary.stopped_reason or exc.reason
