@@ -271,5 +271,19 @@ def transform(config: ConfigOption = DEFAULT_CONFIG,
     raise typer.Exit(run_dbt(loaded, target=target, select=select or None, full_refresh=full_refresh))
 
 
+@app.command("new-plugin")
+def new_plugin(name: Annotated[str, typer.Argument(help="The endpoint's name: lower-case letters, digits and '_'.")],
+               directory: Annotated[Path, typer.Option("--directory", "-d", help="Where to create pitchlake-NAME/.")] = Path(".")) -> None:
+    """Scaffold an endpoint plugin package (entry point, endpoint, schema, dbt staging model, sample, contract tests)."""
+    from .scaffold import new_plugin as scaffold
+
+    try:
+        target = scaffold(name, directory)
+    except (ValueError, FileExistsError) as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    out.print(f"created {target}: pip install -e '{target}[test]', then pytest {target}", markup=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
