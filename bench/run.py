@@ -31,6 +31,8 @@ BENCHMARKS = {
     "rate": ("bench_rate.py", [], ["--seconds", "45", "--minute-seconds", "15"]),
     "planning": ("bench_planning.py", [], ["--partitions", "2000", "--repeat", "2"]),
     "memory": ("bench_memory.py", [], ["--pages", "300"]),
+    "credits": ("bench_credits.py", [], []),
+    "plugins": ("bench_plugin_load.py", [], ["--repeat", "2"]),
     "dbt": ("bench_dbt.py", [], ["--quick"]),
 }
 TIMEOUT = {"full": 3600, "quick": 900}
