@@ -153,6 +153,11 @@ def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [],
     try:
         with _progress(enabled=not as_json) as on_progress:
             summary = run_ingest(loaded, selection, max_requests=max_requests, on_progress=on_progress)
+    except KeyboardInterrupt:  # while planning, before any request was in flight
+        if as_json:
+            print(json.dumps({"stopped_reason": "interrupted"}))
+        err.print("interrupted while planning; rerun to resume", markup=False)
+        raise typer.Exit(EXIT_STOPPED) from None
     except (MissingApiKey, LakeError, ApiError, ValueError) as exc:
         if as_json:
             print(json.dumps({"stopped_reason": f"fatal: {exc}"}))
