@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -168,25 +168,31 @@ def test_file_put_killed_midway_leaves_no_data_json(file_lake_uri):
     assert list(lake.list()) == []
 
 
-def _race(uri: str, n: int, barrier) -> bool:
-    lake = open_lake(uri)
-    barrier.wait()
-    try:
-        lake.put(KEY, f"process {n}".encode(), if_absent=True)
-    except AlreadyExists:
-        return False
-    return True
+RACER = """
+import os, sys, time
+from pitchlake.lake import AlreadyExists, open_lake
+uri, key, n, start = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+lake = open_lake(uri)
+while not os.path.exists(start):  # all processes are up: go together
+    time.sleep(0.001)
+try:
+    lake.put(key, f"process {n}".encode(), if_absent=True)
+    print("won")
+except AlreadyExists:
+    print("lost")
+"""
 
 
-def test_file_if_absent_is_race_free_between_processes(file_lake_uri):
-    context = multiprocessing.get_context("spawn")
-    processes = 6
-    with context.Manager() as manager, context.Pool(processes) as pool:
-        barrier = manager.Barrier(processes)
-        won = pool.starmap(_race, [(file_lake_uri, n, barrier) for n in range(processes)])
-    assert won.count(True) == 1
+def test_file_if_absent_is_race_free_between_processes(file_lake_uri, tmp_path):
+    start = tmp_path / "start"
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, file_lake_uri, KEY, str(n), str(start)],
+                               stdout=subprocess.PIPE, text=True) for n in range(6)]
+    time.sleep(1.0)  # let every interpreter start and open the lake
+    start.touch()
+    results = [racer.communicate(timeout=60)[0].strip() for racer in racers]
+    assert sorted(results) == ["lost"] * 5 + ["won"]
     lake = open_lake(file_lake_uri)
-    assert lake.read(KEY) == f"process {won.index(True)}".encode()
+    assert lake.read(KEY) == f"process {results.index('won')}".encode()
     assert [p.name for p in Path(lake.root, *KEY.split("/")).parent.iterdir()] == ["data.json"]
 
 
