@@ -41,6 +41,7 @@ def main() -> None:
         api.reset()
         second = ingest(config, lake=lake)
         second_served = api.stats()["total"]
+        assert second.api_requests == second_served, "the client's count agrees with the sandbox's"
     figures = [
         {"figure": "backfill of the shipped scope, API requests", "value": first.api_requests, "unit": "requests",
          "reference": f"minimum {minimum} (pages needed)", "ratio": round(first.api_requests / minimum, 3),
