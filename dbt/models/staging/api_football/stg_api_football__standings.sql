@@ -1,9 +1,19 @@
-{{ config(enabled=pitchlake.endpoints_enabled('standings')) }}
+{{
+    config(
+        enabled=pitchlake.endpoints_enabled('standings'),
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['league_id', 'season'],
+        on_schema_change='append_new_columns',
+    )
+}}
 
 {#-
   One row per team and table (group) of a league season: the API's standings, from the newest fetch.
   A league has one group (named after the league); a cup one per group, and the API may add derived
   tables such as "Ranking of third-placed teams", so a team can appear in more than one group.
+  Incremental: the newest fetch of a league season replaces its rows as a whole, so a daily run
+  reads only the league seasons fetched inside the lookback window.
 -#}
 
 with
@@ -90,3 +100,4 @@ renamed as (
 )
 
 select * from renamed
+where {{ pitchlake.keep_newest('renamed', ['league_id', 'season']) }}

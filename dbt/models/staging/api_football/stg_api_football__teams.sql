@@ -1,6 +1,17 @@
-{{ config(enabled=pitchlake.endpoints_enabled('teams')) }}
+{{
+    config(
+        enabled=pitchlake.endpoints_enabled('teams'),
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['league_id', 'season'],
+        on_schema_change='append_new_columns',
+    )
+}}
 
-{#- One row per team and league season it plays in, with its home venue, from the newest fetch. -#}
+{#-
+  One row per team and league season it plays in, with its home venue, from the newest fetch.
+  Incremental: the newest fetch of a league season replaces its rows as a whole.
+-#}
 
 with
 
@@ -44,3 +55,4 @@ renamed as (
 )
 
 select * from renamed
+where {{ pitchlake.keep_newest('renamed', ['league_id', 'season']) }}
