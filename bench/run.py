@@ -2,8 +2,7 @@
 
 Each benchmark runs in its own process, one after the other (they would otherwise compete for the
 CPU), with ``--json``: it prints one JSON object whose ``figures`` are rows of
-figure | value | reference | ratio | goal met?. ``bench_dbt.py`` runs when it is there. The table
-ends with the machine and the date, because every figure depends on them: on a small shared
+figure | value | reference | ratio | goal met?. The table ends with the machine and the date, because every figure depends on them: on a small shared
 machine the timings are noisy, and request counts and memory are the stable figures.
 
     .venv/bin/python bench/run.py            # full sizes (the rate benchmark alone takes ~2.5 min)
@@ -50,15 +49,6 @@ def machine() -> dict:
             "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None}
 
 
-def supports(script: Path, flag: str) -> bool:
-    """Whether a script (one this file does not own, such as bench_dbt.py) documents ``flag``."""
-    try:
-        text = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=120).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return flag in text
-
-
 def last_json(stdout: str) -> dict | None:
     """The benchmark's JSON object: the whole output, or its last line that parses as one."""
     try:
@@ -76,40 +66,10 @@ def last_json(stdout: str) -> dict | None:
     return None
 
 
-def rows_of(name: str, result: dict) -> list[dict]:
-    """Figures in the shared shape; a result without ``figures`` has its numbers listed as they are."""
-    if isinstance(result.get("figures"), list):
-        return result["figures"]
-    return [{"figure": f"{name}: {key}", "value": value, "unit": "", "reference": "-", "ratio": None, "goal": "-", "met": None}
-            for key, value in result.items() if isinstance(value, (int, float)) and not isinstance(value, bool)]
-
-
-def text_rows(name: str, stdout: str) -> list[dict]:
-    """A script without ``--json``: its closing block of ``label: value`` lines, as printed."""
-    blocks = [block for block in stdout.strip().split("\n\n") if block.strip()]
-    rows = []
-    for line in blocks[-1].splitlines()[-8:]:
-        label, sep, value = line.partition(":")
-        if sep and value.strip():
-            rows.append({"figure": label.strip(), "value": " ".join(value.split()), "unit": "",
-                         "reference": "(text output: no --json)", "ratio": None, "goal": "-", "met": None})
-    return rows
-
-
 def run_one(name: str, quick: bool) -> tuple[list[dict], float, str | None]:
     script, full, small = BENCHMARKS[name]
     path = HERE / script
-    command = [sys.executable, str(path), *(small if quick else full)]
-    if name == "dbt":  # another engineer's script: pass only the flags it declares
-        command = [sys.executable, str(path)]
-        if quick and supports(path, "--quick"):
-            command.append("--quick")
-        elif quick and supports(path, "--leagues"):
-            command += ["--leagues", "4", "--seasons", "3", "--repeat", "1"]
-        if supports(path, "--json"):
-            command.append("--json")
-    elif "--json" not in command:
-        command.append("--json")
+    command = [sys.executable, str(path), *(small if quick else full), "--json"]
     print(f"== {name}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
     started = time.monotonic()
     try:
@@ -121,13 +81,11 @@ def run_one(name: str, quick: bool) -> tuple[list[dict], float, str | None]:
     if done.stderr.strip():
         sys.stderr.write("".join(f"   {line}\n" for line in done.stderr.strip().splitlines()[-15:]))
     result = last_json(done.stdout)
-    if result is None and done.returncode == 0 and done.stdout.strip():
-        return text_rows(name, done.stdout), seconds, None
     if result is None:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return [], seconds, f"exit {done.returncode}, no JSON: {tail[:200]}"
     error = None if done.returncode == 0 else f"exit {done.returncode}"
-    return rows_of(name, result), seconds, error
+    return result.get("figures", []), seconds, error
 
 
 def fmt(value, unit: str = "") -> str:
@@ -180,10 +138,6 @@ def main() -> int:
     info = machine()
     results = []
     for name in args.only or list(BENCHMARKS):
-        if not (HERE / BENCHMARKS[name][0]).exists():
-            if name != "dbt":
-                results.append((name, [], 0.0, f"{BENCHMARKS[name][0]} not found"))
-            continue
         rows, seconds, error = run_one(name, args.quick)
         results.append((name, rows, seconds, error))
     if args.json:
