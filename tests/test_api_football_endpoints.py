@@ -336,8 +336,8 @@ def test_recorded_requests_are_what_the_endpoints_would_send():
 
 
 class InMemoryLake:
-    """A DeriveContext over lists of (partition, items): ``latest`` is what the newest data.json
-    of each partition holds, ``older`` what earlier ingestion dates hold on top of it."""
+    """A DeriveContext over lists of (partition, items or a whole envelope): ``latest`` is what the
+    newest data.json of each partition holds, ``older`` what earlier ingestion dates hold on top of it."""
 
     def __init__(self, scope: Scope, latest: dict | None = None, older: dict | None = None):
         self.scope = scope
@@ -345,14 +345,18 @@ class InMemoryLake:
         self.older = older or {}
         self.asked: list[tuple[str, bool]] = []
 
-    def items(self, endpoint, *, every_date=False):
+    def fetches(self, endpoint, *, every_date=False):
         self.asked.append((endpoint, every_date))
         stored = list(self.latest.get(endpoint, []))
         if every_date:
             stored += self.older.get(endpoint, [])
-        for partition, response in stored:
-            for item in response:
-                yield dict(partition), item
+        for partition, data in stored:
+            yield dict(partition), data if isinstance(data, dict) else {"parameters": {}, "response": data}
+
+    def items(self, endpoint, *, every_date=False):
+        for partition, envelope in self.fetches(endpoint, every_date=every_date):
+            for item in envelope["response"]:
+                yield partition, item
 
 
 PL_2024 = Scope(seasons=(2024,), leagues=(39,), current_season=2024)
@@ -382,6 +386,19 @@ def test_fixture_details_skips_fixtures_already_detailed_on_any_date():
 
     everything = InMemoryLake(PL_2024, {"fixtures": [(partition, fixtures)], "fixture_details": [(partition, fixtures)]})
     assert _derive("fixture_details", everything) == []
+
+
+def test_fixture_details_never_asks_twice_for_an_id_the_api_left_out():
+    """The API answers ``ids=`` without the ids it has no fixture for: those count as asked, not
+    as missing, or they would cost a credit every day for ever."""
+    fixtures = items(PL_2024_FIXTURES)
+    partition = {"season": "2024", "league_id": "39"}
+    asked = [item["fixture"]["id"] for item in fixtures[:20]]
+    answered = fixtures[1:20]  # the first one left out
+    earlier = {"parameters": {"ids": "-".join(map(str, asked))}, "response": answered}
+    lake = InMemoryLake(PL_2024, {"fixtures": [(partition, fixtures)]}, older={"fixture_details": [(partition, earlier)]})
+    (derived,) = _derive("fixture_details", lake)
+    assert len(derived["ids"]) == 360 and asked[0] not in derived["ids"]
 
 
 def test_fixture_details_waits_for_the_final_whistle():

@@ -142,6 +142,35 @@ def test_the_current_season_is_refreshed_once_a_day(tmp_path, sandbox_factory, a
     assert rig.sandbox.stats()["by_endpoint"]["fixtures"] == 1
 
 
+def test_a_fixture_id_the_api_leaves_out_costs_one_credit_not_one_a_day(tmp_path, sandbox_factory, api_key, monkeypatch):
+    """fixtures?ids= answers without the ids the API has no fixture for; the merged data.json
+    records what was asked (as the API's envelope does), so the id is not asked for again."""
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake")
+    assert rig.ingest().exit_code == 0
+    # a newer fetch of the (closed) season lists one more finished match, one the API cannot detail
+    fixtures = json.loads((DATA / "fixtures" / "pl_39_2024_footballay.json").read_text())
+    ghost = json.loads(json.dumps(fixtures["response"][0]))
+    ghost["fixture"]["id"] = 999_999_999  # no league 99, season 9999 in the sandbox: it is left out
+    fixtures["response"].append(ghost)
+    newer = tmp_path / "lake" / "raw" / "fixtures" / "season=2024" / "league_id=39" / "ingestion_date=2025-01-27" / "data.json"
+    newer.parent.mkdir(parents=True)
+    newer.write_text(json.dumps(fixtures))
+
+    monkeypatch.setenv("PITCHLAKE_TODAY", "2025-01-27")
+    rig.sandbox.reset()
+
+    def fixture_requests() -> int:  # /fixtures, which fixture details are fetched from
+        return rig.sandbox.stats()["by_endpoint"].get("fixtures", 0)
+
+    assert rig.ingest().exit_code == 0 and fixture_requests() == 1
+    details = rig.data_files()["raw/fixture_details/season=2024/league_id=39/ingestion_date=2025-01-27/data.json"]
+    assert details["results"] == 0 and details["parameters"]["ids"] == "999999999"
+
+    monkeypatch.setenv("PITCHLAKE_TODAY", "2025-01-28")
+    rig.sandbox.reset()
+    assert rig.ingest().exit_code == 0 and fixture_requests() == 0
+
+
 def test_the_key_never_appears_in_output_errors_or_the_lake(tmp_path, sandbox_factory, api_key):
     secret = "pl-SECRET-0123456789abcdef"
     rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", keys=(secret,), faults="500#1;standings:plan@1")

@@ -31,6 +31,10 @@ class DeriveContext(Protocol):
         every partition of ``endpoint`` (of every ``ingestion_date`` with ``every_date``, for
         endpoints that only fetch what is new), partition values as strings, as in the keys."""
 
+    def fetches(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
+        """As :meth:`items`, but ``(partition, envelope)`` for each of those ``data.json``: the
+        whole API envelope, for what the items alone do not say (``parameters``: what was asked)."""
+
 
 @dataclass(frozen=True, eq=False)
 class Endpoint:

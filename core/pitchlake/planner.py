@@ -194,7 +194,7 @@ class LakeView:
     def read_json(self, key: str) -> Any:
         return json.loads(self.lake.read(key))
 
-    def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
+    def fetches(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
         entry = self._entry(endpoint)
         if entry is None:
             return
@@ -204,9 +204,12 @@ class LakeView:
             if not state.complete or not self.selection.admits(partition):
                 continue
             for date in state.complete if every_date else state.complete[-1:]:
-                envelope = self.read_json(self.layout.data_key(entry.name, keys, partition, date))
-                for item in envelope.get("response") or []:
-                    yield partition, item
+                yield partition, self.read_json(self.layout.data_key(entry.name, keys, partition, date))
+
+    def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
+        for partition, envelope in self.fetches(endpoint, every_date=every_date):
+            for item in envelope.get("response") or []:
+                yield partition, item
 
     @cached_property
     def coverage(self) -> dict[tuple[str, str], dict]:

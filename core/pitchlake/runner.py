@@ -239,10 +239,14 @@ class Runner:
             return
         envelope: dict = {}
         items: list = []
+        asked: list[str] = []  # the ids of every batch, answered or not
+        batch_param = fetch.task.endpoint.batch_param
         for number in numbers:
             page = json.loads(self.lake.read(f"{fetch.dir}/{page_name(number)}"))
             envelope = envelope or page
             items.extend(page.get("response") or [])
+            if batch_param:
+                asked.extend(str((page.get("parameters") or {}).get(batch_param) or "").split("-"))
         merged = {
             "get": envelope.get("get"),
             "parameters": {k: v for k, v in (envelope.get("parameters") or {}).items() if k != "page"},
@@ -251,10 +255,10 @@ class Runner:
             "paging": {"current": len(numbers), "total": len(numbers)},
             "response": items,
         }
-        if fetch.task.endpoint.batch_param:
-            merged["parameters"][fetch.task.endpoint.batch_param] = "-".join(
-                str(item.get("fixture", {}).get("id", "")) if isinstance(item, dict) else "" for item in items
-            )
+        if batch_param:
+            # What was asked, as the API's own envelope says: ids it left out are in here too, so
+            # they are not asked for again (see derive.finished_fixtures_without_details).
+            merged["parameters"][batch_param] = "-".join(fixture_id for fixture_id in asked if fixture_id)
         self._write_data(fetch, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode())
         # The pages are in data.json now; left in place they would multiply what every later
         # plan has to LIST (27 keys a players partition instead of 1).

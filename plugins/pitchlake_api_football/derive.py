@@ -71,13 +71,19 @@ def finished_fixtures_without_details(ctx: DeriveContext) -> Iterator[dict[str, 
     """``{"season", "league_id", "ids"}`` for each league season of the scope with finished
     fixtures whose details are not in the lake yet.
 
-    Details are fetched once per fixture, ever: a fixture counts as detailed if any
+    Details are asked for once per fixture, ever: a fixture counts as done if any
     ``fixture_details`` data of any ingestion date holds it, since each run only writes the
-    fixtures that were still missing. Fixtures not yet finished are left for a later run, when
-    their events and statistics are final.
+    fixtures that were still missing, or asked for it (its ``parameters.ids``): the API leaves out
+    ids it has no fixture for (one deleted or replaced after a reschedule, say), and asking again
+    would cost a credit every day for ever. Fixtures not yet finished are left for a later run,
+    when their events and statistics are final.
     """
     seasons, leagues = _scope_values(ctx)
-    detailed = {item["fixture"]["id"] for _, item in ctx.items("fixture_details", every_date=True)}
+    detailed: set[int] = set()
+    for _, envelope in ctx.fetches("fixture_details", every_date=True):
+        detailed.update(item["fixture"]["id"] for item in envelope.get("response") or [])
+        asked = str((envelope.get("parameters") or {}).get("ids") or "")
+        detailed.update(int(fixture_id) for fixture_id in asked.split("-") if fixture_id.isdigit())
     missing: dict[tuple[str, str], set[int]] = {}
     for partition, item in ctx.items("fixtures"):
         if not _in_scope(partition, seasons, leagues):
