@@ -288,10 +288,11 @@ def test_declarations_are_consistent(endpoint):
 def test_coverage_flags_exist_in_the_leagues_coverage(endpoint):
     (league,) = items("leagues/id39_current_footballay.json")
     for season in league["seasons"]:
-        flag = season["coverage"]
-        for part in endpoint.coverage_flag.split("."):
-            flag = flag[part]
-        assert isinstance(flag, bool)
+        for key in endpoint.coverage_flags:
+            flag = season["coverage"]
+            for part in key.split("."):
+                flag = flag[part]
+            assert isinstance(flag, bool), key
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ and why, and that it reads the lake with LISTs, not a HEAD per partition."""
 
 import json
 import math
-
+from pathlib import Path
 
 from pitchlake.config import load_config
 from pitchlake.lake import Layout, open_lake
@@ -93,6 +93,29 @@ def test_coverage_flags_from_the_leagues_data_skip_empty_calls(tmp_path, file_la
     reasons = sorted((s.name, s.partition.get("season"), s.reason) for s in result.skipped)
     assert ("injuries", "2023", "coverage flag injuries is false") in reasons
     assert ("standings", "2024", "coverage flag standings is false") in reasons
+
+
+def test_fixture_details_are_worth_a_call_if_any_of_their_coverage_flags_is_true(tmp_path, file_lake_uri):
+    """One fixtures?ids= answer holds events, lineups and statistics: a league that covers only
+    lineups still has details to fetch; one that covers none of them is skipped."""
+    cfg = config(tmp_path, file_lake_uri, ["leagues", "fixtures", "fixture_details"], seasons=(2023, 2024))
+    lake = open_lake(file_lake_uri)
+    recorded = json.loads((Path(__file__).parent / "data" / "api-football" / "fixtures" / "pl_39_2024_footballay.json").read_text())
+    none = {"events": False, "lineups": False, "statistics_fixtures": False, "statistics_players": False}
+    league = {"league": {"id": 39, "name": "Premier League", "type": "League", "logo": ""},
+              "country": {"name": "England", "code": "GB", "flag": ""},
+              "seasons": [{"year": 2023, "start": "2023-08-11", "end": "2024-05-19", "current": False,
+                           "coverage": {"fixtures": none}},
+                          {"year": 2024, "start": "2024-08-16", "end": "2025-05-25", "current": True,
+                           "coverage": {"fixtures": {**none, "lineups": True}}}]}
+    put(lake, "leagues", {"league_id": 39}, "2025-01-26", envelope([league], "leagues"))
+    for season in (2023, 2024):
+        put(lake, "fixtures", {"season": season, "league_id": 39}, "2025-01-26", envelope(recorded["response"]))
+    result = plan(cfg, ENDPOINTS, lake, date="2025-01-26")
+    assert [(t.name, t.partition["season"]) for t in result.tasks] == [("fixture_details", "2024")]
+    reasons = {(s.name, s.partition.get("season")): s.reason for s in result.skipped}
+    assert reasons[("fixture_details", "2023")] == (
+        "coverage flags fixtures.events, fixtures.lineups, fixtures.statistics_fixtures, fixtures.statistics_players are false")
 
 
 def test_fixture_details_wait_for_the_fixtures_they_derive_from(tmp_path, file_lake_uri):

@@ -56,8 +56,9 @@ class Endpoint:
     partition_source: str = "scope"
     depends_on: tuple[str, ...] = ()
     #: Key of the league's per-season ``coverage`` flags (dotted for nested ones,
-    #: e.g. ``fixtures.events``) that says whether this endpoint has data at all.
-    coverage_flag: str | None = None
+    #: e.g. ``fixtures.events``) that says whether this endpoint has data at all; a tuple of keys
+    #: when the endpoint returns several kinds of data, any one of which is worth the call.
+    coverage_flag: str | tuple[str, ...] | None = None
     #: For ``derived`` endpoints: ``derive(context: DeriveContext) -> iterable of partition
     #: dicts``; for batched endpoints each partition dict also carries ``ids``, the ids to fetch.
     derive: Callable[..., Iterable[Mapping[str, Any]]] | None = field(default=None, compare=False)
@@ -82,6 +83,13 @@ class Endpoint:
             raise ValueError(f"endpoint {self.name!r}: extra_params repeat params {sorted(set(self.extra_params) & set(self.params))}")
         if self.batch_param and (self.partition_source != "derived" or self.batch_size < 1):
             raise ValueError(f"endpoint {self.name!r}: a batched endpoint is derived and has batch_size >= 1")
+
+    @property
+    def coverage_flags(self) -> tuple[str, ...]:
+        """``coverage_flag`` as a tuple (empty when the endpoint has none)."""
+        if not self.coverage_flag:
+            return ()
+        return (self.coverage_flag,) if isinstance(self.coverage_flag, str) else tuple(self.coverage_flag)
 
     def request_params(self, partition: Mapping[str, Any], overrides: Mapping[str, Any] = ()) -> dict[str, str]:
         """The query parameters for one partition: templates filled in, then the config's extras."""

@@ -132,7 +132,7 @@ def stages(config: Config, endpoints: Mapping[str, Endpoint]) -> list[list[Endpo
     result = []
     def needs(entry: EndpointConfig) -> set[str]:
         endpoint = endpoints[entry.plugin]
-        extra = {COVERAGE_SOURCE} if endpoint.coverage_flag and entry.plugin != COVERAGE_SOURCE else set()
+        extra = {COVERAGE_SOURCE} if endpoint.coverage_flags and entry.plugin != COVERAGE_SOURCE else set()
         return (set(endpoint.depends_on) | extra) & set(by_plugin)
 
     while remaining:
@@ -222,16 +222,22 @@ class LakeView:
         return flags
 
     def covered(self, endpoint: Endpoint, partition: Mapping[str, str]) -> bool | None:
-        """False when the league's coverage flag says the endpoint has no data; None when unknown."""
-        if not endpoint.coverage_flag or "league_id" not in partition or "season" not in partition:
+        """False when the league's coverage flags say the endpoint has no data (every one of its
+        flags is false); None when unknown, so the call is made."""
+        if not endpoint.coverage_flags or "league_id" not in partition or "season" not in partition:
             return None
         flags = self.coverage.get((str(partition["league_id"]), str(partition["season"])))
         if flags is None:
             return None
-        value: Any = flags
-        for part in endpoint.coverage_flag.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        return None if value is None else bool(value)
+        values = []
+        for flag in endpoint.coverage_flags:
+            value: Any = flags
+            for part in flag.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            values.append(value)
+        if any(values):
+            return True
+        return False if None not in values else None
 
 
 def _scope_partitions(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> Iterator[dict[str, str]]:
@@ -286,7 +292,9 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
             plan.skipped.append(Skip(entry.name, partition, "out of plan (the API said so on an earlier run)"))
             continue
         if view.covered(endpoint, partition) is False:
-            plan.skipped.append(Skip(entry.name, partition, f"coverage flag {endpoint.coverage_flag} is false"))
+            flags = endpoint.coverage_flags
+            reason = f"coverage flag {flags[0]} is false" if len(flags) == 1 else f"coverage flags {', '.join(flags)} are false"
+            plan.skipped.append(Skip(entry.name, partition, reason))
             continue
         resume = state.in_progress()
         params = endpoint.request_params(partition, entry.params)

@@ -52,7 +52,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="fixture_details", path="fixtures", partition_keys=SEASON_LEAGUE, params={},
         item_schema=_schema("fixture_details"), extra_params=frozenset({"timezone"}),
         partition_source="derived", derive=derive.finished_fixtures_without_details, depends_on=("fixtures",),
-        batch_param="ids", batch_size=20, coverage_flag="fixtures.events",
+        batch_param="ids", batch_size=20,
+        # one answer holds all four: worth its credit if the league covers any of them
+        coverage_flag=("fixtures.events", "fixtures.lineups", "fixtures.statistics_fixtures", "fixtures.statistics_players"),
         description="Finished matches with their events, lineups, team and player statistics, fetched once each.",
     ),
     Endpoint(

@@ -88,7 +88,7 @@ def raw_assets(context: RenderContext) -> list[RawAsset]:
     for stage in context.stages:
         for entry, endpoint in stage:
             needs = list(endpoint.depends_on)
-            if endpoint.coverage_flag and entry.plugin != COVERAGE_SOURCE:
+            if endpoint.coverage_flags and entry.plugin != COVERAGE_SOURCE:
                 needs.append(COVERAGE_SOURCE)
             deps = sorted({_variable(first_entry[plugin]) for plugin in needs if plugin in first_entry})
             assets.append(RawAsset(
