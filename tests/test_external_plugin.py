@@ -160,3 +160,16 @@ def test_install_enable_ingest_render_transform_uninstall(venv, workdir, sandbox
     assert (f"config/endpoints.json: /endpoints/{index}/plugin: no installed plugin provides endpoint 'trophies'; installed: "
             in invalid.stderr), invalid.stderr
     assert not [row for row in json.loads(pitchlake("plugins", "--json").stdout)["plugins"] if row["name"] == "trophies"]
+
+    # With the endpoint taken out of the config, the dbt project is stale until rendered again,
+    # which deletes the model copied from the plugin.
+    config = workdir / "config" / "endpoints.json"
+    document = json.loads(config.read_text())
+    document["endpoints"] = [entry for entry in document["endpoints"] if entry["plugin"] != "trophies"]
+    config.write_text(json.dumps(document, indent=2))
+    stale = pitchlake("render", "dbt", "--root", str(workdir), "--check")
+    assert stale.returncode == 1
+    assert "dbt/models/staging/trophies/stg_trophies__trophies.sql: no longer rendered; `pitchlake render` deletes it" in stale.stdout
+    assert pitchlake("render", "dbt", "--root", str(workdir)).returncode == 0
+    assert not staging.exists()
+    assert pitchlake("render", "dbt", "--root", str(workdir), "--check").returncode == 0

@@ -256,7 +256,9 @@ def render(adapter: Annotated[str, typer.Argument(help="An installed adapter: pi
         raise typer.Exit(EXIT_FAILED)
     for path in result.written:
         out.print(f"wrote {path}", markup=False)
-    if not result.written:
+    for path in result.deleted:
+        out.print(f"deleted {path}", markup=False)
+    if not result.written and not result.deleted:
         out.print(f"{adapter}: up to date", markup=False)
 
 

@@ -7,7 +7,7 @@ committed, so a stale generated file fails CI with a diff instead of surprising 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -51,11 +51,23 @@ def template_environment(package: str) -> jinja2.Environment:
 class RenderResult:
     written: list[Path]
     stale: dict[Path, str]  # path -> unified diff
+    deleted: list[Path] = field(default_factory=list)
 
 
 def render(adapter, context: RenderContext, root: Path, check: bool = False) -> RenderResult:
-    """Render ``adapter``'s files under ``root``; with ``check``, write nothing and report drift."""
+    """Render ``adapter``'s files under ``root``; with ``check``, write nothing and report drift.
+
+    An adapter may also have ``obsolete(context, root)``: the files under ``root`` it rendered
+    once and renders no more (a plugin's dbt models after the plugin is gone). They are deleted,
+    or with ``check`` reported as stale."""
     result = RenderResult([], {})
+    for relative in sorted(getattr(adapter, "obsolete", lambda context, root: [])(context, root)):
+        path = root / relative
+        if check:
+            result.stale[path] = f"{relative}: no longer rendered; `pitchlake render` deletes it\n"
+        else:
+            path.unlink()
+            result.deleted.append(path)
     for relative, text in sorted(adapter.render(context).items()):
         path = root / relative
         current = path.read_text() if path.exists() else None

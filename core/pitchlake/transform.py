@@ -88,7 +88,7 @@ def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = No
     """Run ``dbt build`` (or ``command``) over the config's lake; returns dbt's exit code
     (0 success, 1 a model or test failed, 2 dbt could not run), or
     :data:`EXIT_SOURCES_OUT_OF_DATE` without running when the generated dbt sources do not match
-    the config (regenerate them with :func:`pitchlake.dbt_sources.write_dbt_sources`).
+    the config (regenerate them with ``pitchlake render dbt``).
 
     ``select`` is a dbt selector or a list of them; ``args`` go to dbt as they are (e.g.
     ``["--vars", "{lookback_days: 7}"]``); ``env`` adds to the environment (e.g. ``SNOWFLAKE_*``)."""
@@ -97,8 +97,7 @@ def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = No
     if check_sources:
         problems = check_dbt_sources(config, project_dir)
         if problems:
-            print("dbt sources are out of date with the config; regenerate them (pitchlake.dbt_sources.write_dbt_sources):",
-                  file=sys.stderr)
+            print("dbt sources are out of date with the config; regenerate them with `pitchlake render dbt`:", file=sys.stderr)
             for problem in problems:
                 print(problem, file=sys.stderr)
             return EXIT_SOURCES_OUT_OF_DATE
