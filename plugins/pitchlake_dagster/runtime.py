@@ -300,7 +300,8 @@ def dbt_models(project: DbtProject) -> AssetsDefinition:
         config = pitchlake.engine_config()
         stale = check_dbt_sources(config, project.project_dir)
         if stale:
-            raise Failure(description="\n".join(["dbt sources are out of date with the config; regenerate them with `pitchlake render dbt`:", *stale]))
+            raise Failure(description="\n".join(
+                ["dbt sources are out of date with the config; regenerate them with `pitchlake render dbt`:", *stale]))
         # A relative file:// lake is relative to where the raw assets ran, not to the dbt project.
         variables = {"lake": lake_location(config)}
         yield from dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()
