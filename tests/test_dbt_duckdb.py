@@ -132,6 +132,19 @@ def test_recorded_fixtures_newest_fetch_wins(recorded):
     assert str(rows[1][5]) == "2025-01-26"
 
 
+def test_superseded_fetches_are_never_parsed(tmp_path):
+    """The newest fetch of each partition is chosen from the file names alone, so older fetches
+    cost nothing to skip: here an older one that is not even JSON (a copy cut short)."""
+    lake = write_recorded_lake(tmp_path / "lake", stale_copy=False, decoys=False)
+    broken = lake / "raw" / "fixtures" / "season=2024" / "league_id=39" / "ingestion_date=2024-06-01" / "data.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"get": "fixtures", "response": [{"fixture": ')
+    warehouse = Warehouse(tmp_path, lake)
+    assert warehouse.build(select="stg_api_football__fixtures", command="run") == 0
+    assert warehouse.query("select count(*) from staging.stg_api_football__fixtures where league_id = 39") == [(380,)]
+    assert "fixtures__files" in (tmp_path / "dbt_logs" / "dbt.log").read_text()
+
+
 def test_recorded_league_table_is_the_real_2024_25_premier_league(recorded):
     pl = json.loads((RECORDED / "fixtures/pl_39_2024_footballay.json").read_text())["response"]
     expected = expected_table(pl)

@@ -66,8 +66,8 @@
   The rows of `relation` (a lake source) that matter: for endpoints whose every fetch is a whole
   snapshot of its partition (a league season's fixtures, standings, players...), only the newest
   fetch of each partition (`partition_keys`), within the lookback window on incremental runs.
-  The newest files are looked up first (a query on the partition and file name columns only) and
-  inlined as constants, so DuckDB reads only those files, and Snowflake only the partitions of the
+  The newest files are looked up first (in `fetch_list`: the file names and partition columns,
+  without parsing the files) and inlined as constants, so DuckDB reads only those files, and Snowflake only the partitions of the
   window: re-fetched, superseded snapshots are never parsed. Past `max_inlined_files` files the
   choice is made in SQL instead (same rows, no pruning).
 -#}
@@ -77,9 +77,9 @@
   {%- set files = [] -%}
   {%- if execute -%}
     {%- set newest = run_query(
-        'select filename from (select filename, ' ~ column ~ ', ' ~ partition_keys | join(', ') ~ ' from ' ~ relation
-        ~ ' where ' ~ window ~ ') as fetches qualify row_number() over (partition by ' ~ partition_keys | join(', ')
-        ~ ' order by ' ~ column ~ ' desc, filename desc) = 1'
+        'select filename from (select filename, ' ~ column ~ ', ' ~ partition_keys | join(', ') ~ ' from '
+        ~ pitchlake.fetch_list(relation) ~ ' where ' ~ window ~ ') as fetches qualify row_number() over (partition by '
+        ~ partition_keys | join(', ') ~ ' order by ' ~ column ~ ' desc, filename desc) = 1'
     ) -%}
     {%- for row in newest.rows -%}{%- do files.append(pitchlake.sql_string(row[0])) -%}{%- endfor -%}
   {%- endif -%}
