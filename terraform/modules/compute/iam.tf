@@ -96,8 +96,9 @@ resource "aws_iam_role_policy" "execution" {
 # --- Task roles ------------------------------------------------------------------------------
 
 # Ingest plans from the lake and writes partitions: it may list and read under raw/ and create
-# objects there, and nothing else (no deletes: pitchlake never deletes, and versioning keeps
-# whatever a mistake would overwrite).
+# objects there, and delete only its own scaffolding: the _pages/ checkpoints of a fetch once they
+# are merged into data.json, and the _lease.json of a partition it fetched (or of a dead run).
+# A data.json can never be deleted, and versioning keeps whatever a mistake would overwrite.
 data "aws_iam_policy_document" "ingest" {
   statement {
     sid       = "ListTheLake"
@@ -131,6 +132,12 @@ data "aws_iam_policy_document" "ingest" {
     sid       = "ReadAndWriteRawOnly"
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = [local.raw_arn]
+  }
+
+  statement {
+    sid       = "DeleteCheckpointsAndLeasesOnly"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${local.raw_arn}/_pages/*", "${local.raw_arn}/_lease.json"]
   }
 
   statement {

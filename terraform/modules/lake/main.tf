@@ -98,9 +98,8 @@ resource "aws_s3_bucket_policy" "lake" {
 
 # pitchlake never deletes and never overwrites a data.json (conditional writes), so old versions
 # come only from mistakes or a re-run by hand: keep them long enough to notice, then let them go.
-# The _pages/ of a fetch sit inside each partition (raw/E/.../ingestion_date=D/_pages/), which
-# lifecycle filters (a key prefix, tags, sizes) cannot single out; they are the audit trail of what
-# the API returned, so they age with the rest of raw/.
+# The _pages/ checkpoints of a fetch are deleted once merged into its data.json (and _lease.json
+# once the fetch ends); their noncurrent versions age out with the rest of raw/.
 resource "aws_s3_bucket_lifecycle_configuration" "lake" {
   bucket = aws_s3_bucket.lake.id
 
