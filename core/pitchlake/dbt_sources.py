@@ -240,18 +240,21 @@ def render_dbt_files(config) -> dict[Path, str]:
             **render_plugin_models(config)}
 
 
-def stale_plugin_models(project_dir: str | Path, rendered: Mapping[Path, str]) -> list[Path]:
-    """Models copied from a plugin that no longer provides an enabled endpoint (uninstalled, or
-    its endpoints disabled): marked as generated, but not rendered any more."""
+def plugin_model_copies(project_dir: str | Path) -> list[Path]:
+    """Every model copied into the project from a plugin (marked so on its first line), whether
+    its plugin still provides an enabled endpoint or not: those not rendered any more are stale."""
     project_dir = Path(project_dir)
-    stale = []
+    copies = []
     for path in sorted((project_dir / STAGING_DIR).glob("*/*")):
-        if path.suffix not in (".sql", ".yml") or path.relative_to(project_dir) in rendered:
-            continue
-        with path.open(encoding="utf-8") as file:
-            if PLUGIN_MODEL_MARK in file.readline():
-                stale.append(path)
-    return stale
+        if path.suffix in (".sql", ".yml"):
+            with path.open(encoding="utf-8") as file:
+                if PLUGIN_MODEL_MARK in file.readline():
+                    copies.append(path)
+    return copies
+
+
+def _stale_copies(project_dir: Path, rendered: Mapping[Path, str]) -> list[Path]:
+    return [path for path in plugin_model_copies(project_dir) if path.relative_to(project_dir) not in rendered]
 
 
 def check_dbt_sources(config, project_dir: str | Path = DBT_PROJECT_DIR) -> list[str]:
@@ -260,7 +263,7 @@ def check_dbt_sources(config, project_dir: str | Path = DBT_PROJECT_DIR) -> list
     problems = []
     project_dir = Path(project_dir)
     rendered = render_dbt_files(config)
-    for path in stale_plugin_models(project_dir, rendered):
+    for path in _stale_copies(project_dir, rendered):
         problems.append(f"{path}: copied from a plugin that provides no enabled endpoint any more; regenerate to delete it")
     for relative, text in rendered.items():
         path = project_dir / relative
@@ -283,7 +286,7 @@ def check(config, project_dir: str | Path = DBT_PROJECT_DIR) -> bool:
 def write_dbt_sources(config, project_dir: str | Path = DBT_PROJECT_DIR) -> list[Path]:
     """Write the generated files and delete stale plugin models; returns the files that changed."""
     rendered = render_dbt_files(config)
-    changed = stale_plugin_models(project_dir, rendered)
+    changed = _stale_copies(Path(project_dir), rendered)
     for path in changed:
         path.unlink()
     for relative, text in rendered.items():

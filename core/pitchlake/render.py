@@ -57,18 +57,19 @@ class RenderResult:
 def render(adapter, context: RenderContext, root: Path, check: bool = False) -> RenderResult:
     """Render ``adapter``'s files under ``root``; with ``check``, write nothing and report drift.
 
-    An adapter may also have ``obsolete(context, root)``: the files under ``root`` it rendered
-    once and renders no more (a plugin's dbt models after the plugin is gone). They are deleted,
-    or with ``check`` reported as stale."""
+    An adapter may also have ``generated(root)``: the files under ``root`` it rendered in the past
+    (for files whose set changes, such as a plugin's dbt models). Those it no longer renders are
+    deleted, or with ``check`` reported as stale."""
     result = RenderResult([], {})
-    for relative in sorted(getattr(adapter, "obsolete", lambda context, root: [])(context, root)):
+    rendered = adapter.render(context)
+    for relative in sorted(set(getattr(adapter, "generated", lambda root: [])(root)) - set(rendered)):
         path = root / relative
         if check:
             result.stale[path] = f"{relative}: no longer rendered; `pitchlake render` deletes it\n"
         else:
             path.unlink()
             result.deleted.append(path)
-    for relative, text in sorted(adapter.render(context).items()):
+    for relative, text in sorted(rendered.items()):
         path = root / relative
         current = path.read_text() if path.exists() else None
         if current == text:

@@ -6,7 +6,7 @@ transform in :mod:`pitchlake.dbt_sources`.
 """
 
 from pitchlake import hookimpl
-from pitchlake.dbt_sources import DBT_PROJECT_DIR, render_dbt_files, stale_plugin_models
+from pitchlake.dbt_sources import DBT_PROJECT_DIR, plugin_model_copies, render_dbt_files
 
 
 class DbtAdapter:
@@ -15,10 +15,9 @@ class DbtAdapter:
     def render(self, context) -> dict[str, str]:
         return {f"{DBT_PROJECT_DIR.name}/{path}": text for path, text in render_dbt_files(context.config).items()}
 
-    def obsolete(self, context, root) -> list[str]:
-        """Models once copied from a plugin that provides no enabled endpoint now."""
-        project = root / DBT_PROJECT_DIR.name
-        return [str(path.relative_to(root)) for path in stale_plugin_models(project, render_dbt_files(context.config))]
+    def generated(self, root) -> list[str]:
+        """The models copied from plugins: render deletes those a plugin no longer provides."""
+        return [str(path.relative_to(root)) for path in plugin_model_copies(root / DBT_PROJECT_DIR.name)]
 
 
 @hookimpl
