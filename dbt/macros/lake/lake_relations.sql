@@ -37,7 +37,18 @@
       {%- do run_query('create schema if not exists ' ~ adapter.quote(node.database) ~ '.' ~ adapter.quote(node.schema)) -%}
       {%- do schemas.append(node.schema) -%}
     {%- endif -%}
-    {%- set files = run_query("select count(*) from glob(" ~ pitchlake.sql_string(pattern) ~ ")").columns[0].values()[0] -%}
+    {#- The source's files, listed without reading them (see fetch_list). -#}
+    {%- set listing -%}
+      select
+        {%- for key in meta.partition_keys %}
+        cast(regexp_extract(file, '/{{ key }}=([^/]+)/', 1) as {{ meta.partition_types[key] }}) as {{ key }},
+        {%- endfor %}
+        cast(regexp_extract(file, '/ingestion_date=([^/]+)/', 1) as date) as ingestion_date,
+        file as filename
+      from glob({{ pitchlake.sql_string(pattern) }})
+    {%- endset -%}
+    {%- do run_query('create or replace view ' ~ pitchlake.fetch_list(relation) ~ ' as ' ~ listing) -%}
+    {%- set files = run_query('select count(*) from ' ~ pitchlake.fetch_list(relation)).columns[0].values()[0] -%}
     {%- set hive_types = [] -%}
     {%- for key in meta.partition_keys -%}
       {%- do hive_types.append(pitchlake.sql_string(key) ~ ": " ~ pitchlake.sql_string(meta.partition_types[key])) -%}
@@ -75,17 +86,6 @@
       {%- endset -%}
     {%- endif -%}
     {%- do run_query('create or replace view ' ~ relation ~ ' as ' ~ body) -%}
-    {#- The same files, listed without reading them: see fetch_list. -#}
-    {%- set listing -%}
-      select
-        {%- for key in meta.partition_keys %}
-        cast(regexp_extract(file, '/{{ key }}=([^/]+)/', 1) as {{ meta.partition_types[key] }}) as {{ key }},
-        {%- endfor %}
-        cast(regexp_extract(file, '/ingestion_date=([^/]+)/', 1) as date) as ingestion_date,
-        file as filename
-      from glob({{ pitchlake.sql_string(pattern) }})
-    {%- endset -%}
-    {%- do run_query('create or replace view ' ~ pitchlake.fetch_list(relation) ~ ' as ' ~ listing) -%}
   {%- endfor -%}
   {{ return('') }}
 {%- endmacro %}
