@@ -1,4 +1,4 @@
-"""Every sandbox fault kind x every kind of endpoint, over real HTTP: the outcome DESIGN.md
+"""Every sandbox fault kind x every kind of endpoint, over real HTTP: the outcome docs/design.md
 documents, and a lake that holds only good data (byte-identical to a clean run's whenever the run
 completes)."""
 

@@ -1,4 +1,4 @@
-"""The API-Football client: auth, rate limits, retries, and the error taxonomy of DESIGN.md.
+"""The API-Football client: auth, rate limits, retries, and the error taxonomy of docs/design.md.
 
 API-Football reports most errors inside HTTP 200 (a non-empty ``errors`` object), so a response
 is only good when it parsed as JSON, has the envelope's keys and an empty ``errors``. Each failure
