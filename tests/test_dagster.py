@@ -21,11 +21,14 @@ import pytest
 from pitchlake.config import load_config
 from pitchlake.plugins import registry
 from pitchlake.render import RenderContext, render
-from pitchlake.testing.config import write_config
+from pitchlake.project import init
+from pitchlake.testing.config import new_project, write_config
 from pitchlake.transform import league_table
 from pitchlake_dagster import DagsterAdapter, register_adapters
 from pitchlake_dagster.adapter import DEFINITIONS
 from pitchlake_dagster.runtime import ApiFootballResource, LakeResource, PitchlakeResource
+
+from . import tools
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "api-football"
@@ -35,6 +38,8 @@ TODAY = "2025-01-26"
 SECRET = "pl-dagster-SECRET-0123456789"
 ENABLED = ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"]
 PARTITION = "39|2024"  # league_id|season: dagster orders the dimensions by name
+
+pytestmark = tools.CHECKOUT_DBT_TARGET
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -96,17 +101,20 @@ def test_the_committed_module_is_what_the_config_renders_and_rendering_is_determ
 
 
 def test_render_check_fails_with_a_diff_when_the_committed_file_is_stale(tmp_path):
+    """In a project of its own (the shipped config, so the same module), from another folder."""
     site = adapter_site(tmp_path / "site")
-    (tmp_path / "compose" / "dagster").mkdir(parents=True)
-    (tmp_path / DEFINITIONS).write_text(COMMITTED.read_text().replace('refresh="daily"', 'refresh="weekly"', 1))
-    stale = pitchlake_cli("render", "dagster", "--check", "--root", str(tmp_path), site=site)
+    project = tmp_path / "project"
+    init(project)
+    (project / DEFINITIONS).write_text(COMMITTED.read_text().replace('refresh="daily"', 'refresh="weekly"', 1))
+    config = str(project / "config" / "endpoints.json")
+    stale = pitchlake_cli("render", "dagster", "--check", "--config", config, site=site, cwd=tmp_path)
     assert stale.returncode == 1, stale.stderr
     assert '-    refresh="weekly",' in stale.stdout and '+    refresh="daily",' in stale.stdout
     assert "stale" in stale.stderr
 
-    written = pitchlake_cli("render", "dagster", "--root", str(tmp_path), site=site)
+    written = pitchlake_cli("render", "dagster", "--config", config, site=site, cwd=tmp_path)
     assert written.returncode == 0, written.stderr
-    assert (tmp_path / DEFINITIONS).read_text() == COMMITTED.read_text()
+    assert (project / DEFINITIONS).read_text() == COMMITTED.read_text()
     assert pitchlake_cli("render", "dagster", "--check", site=site).returncode == 0
 
 
@@ -178,12 +186,11 @@ def test_the_schedule_runs_the_current_seasons_partitions_at_the_configs_cron(de
         skipped = schedule.evaluate_tick(dg.build_schedule_context(instance=instance))
     assert skipped.run_requests == [] and "not in the scope" in skipped.skip_message
 
-    config = write_config(tmp_path / "config.json", base_url="http://127.0.0.1:9", lake_uri="file://./lake",
-                          seasons=(2023, 2024), leagues=(39, 140), current_season=2024)
-    context = RenderContext(load_config(config), registry().endpoints)
     root = tmp_path / "root"
+    config = new_project(root, base_url="http://127.0.0.1:9", lake_uri="file://./lake",
+                         seasons=(2023, 2024), leagues=(39, 140), current_season=2024)
+    context = RenderContext(load_config(config), registry().endpoints)
     render(DagsterAdapter(), context, root)
-    (root / "dbt").symlink_to(ROOT / "dbt")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATH", environment()["PATH"])
         module = load_module(root / DEFINITIONS)
@@ -316,12 +323,9 @@ def test_an_installed_endpoint_plugin_adds_its_asset_after_rendering_again(dbt_m
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pitchlake-topscorers\nVersion: 1.0.0\n")
     (info / "entry_points.txt").write_text("[pitchlake]\nplt_topscorers = plt_topscorers\n")
     root = tmp_path / "root"
-    root.mkdir()
-    (root / "dbt").symlink_to(ROOT / "dbt")
-    config = write_config(tmp_path / "config.json", base_url="http://127.0.0.1:9", lake_uri="file://./lake",
-                          endpoints=[*ENABLED, "topscorers"])
+    config = new_project(root, base_url="http://127.0.0.1:9", lake_uri="file://./lake", endpoints=[*ENABLED, "topscorers"])
 
-    rendered = pitchlake_cli("render", "dagster", "--config", str(config), "--root", str(root), site=site)
+    rendered = pitchlake_cli("render", "dagster", "--config", str(config), site=site)
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
     listed = subprocess.run([sys.executable, "-c", LIST_ASSETS, str(root / DEFINITIONS)], capture_output=True,
                             text=True, env=environment(PYTHONPATH=str(site)), timeout=120)

@@ -2,7 +2,6 @@
 in its GraphQL API, and headless Chromium screenshots the asset graph into ``test-artifacts/``."""
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,11 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from . import tools
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFINITIONS = ROOT / "compose" / "dagster" / "definitions.py"
 ARTIFACTS = ROOT / "test-artifacts"
 BIN = Path(sys.executable).parent
 RAW = ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"]
+
+pytestmark = tools.CHECKOUT_DBT_TARGET
 
 ASSETS_QUERY = """
 {
@@ -64,7 +67,7 @@ def graphql(url: str, query: str) -> dict:
 
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory):
-    """``dagster-webserver -h 127.0.0.1 -p PORT -f compose/dagster/definitions.py``, once the code
+    """``dagster-webserver -h 127.0.0.1 -p PORT -f dagster/definitions.py``, once the code
     location has loaded; a fresh DAGSTER_HOME without telemetry or the first-visit dialog."""
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
@@ -117,8 +120,7 @@ def test_every_asset_partition_job_and_schedule_is_served(webserver):
 
 
 def screenshot(url: str, path: Path, profile: Path) -> None:
-    chromium = shutil.which("chromium")
-    assert chromium, "headless Chromium is needed: apt-get install chromium (.ci/run installs it)"
+    chromium = tools.command("chromium")
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     f"--user-data-dir={profile}", "--window-size=1600,1000", "--virtual-time-budget=15000",

@@ -11,7 +11,6 @@ numbers against the inputs.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -31,7 +30,7 @@ from synthetic_lake import (  # noqa: E402
 )
 
 from pitchlake.config import load_config  # noqa: E402
-from pitchlake.testing.config import write_config  # noqa: E402
+from pitchlake.testing.config import new_project  # noqa: E402
 from pitchlake.transform import format_league_table, league_table, run_dbt  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
@@ -49,7 +48,7 @@ class Warehouse:
             "DBT_LOG_PATH": str(workdir / "dbt_logs"),
             "PITCHLAKE_DBT_THREADS": "4",
         }
-        self.config = load_config(write_config(workdir / "endpoints.json", base_url="http://127.0.0.1:9", lake_uri=f"file://{lake}"))
+        self.config = load_config(new_project(workdir, base_url="http://127.0.0.1:9", lake_uri=f"file://{lake}"))
 
     def build(self, *args: str, select=None, full_refresh: bool = False, command: str = "build") -> int:
         with pytest.MonkeyPatch.context() as mp:
@@ -206,8 +205,9 @@ def test_recorded_match_events_lineups_and_statistics(recorded):
 
 def test_league_table_api_needs_a_build(tmp_path, monkeypatch):
     monkeypatch.setenv("PITCHLAKE_DUCKDB", str(tmp_path / "none.duckdb"))
+    config = load_config(new_project(tmp_path, base_url="http://127.0.0.1:9", lake_uri="file://./lake"))
     with pytest.raises(FileNotFoundError, match="pitchlake transform"):
-        league_table()
+        league_table(config)
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,22 +354,16 @@ def test_enabling_every_endpoint_needs_no_hand_edit_in_dbt(tmp_path):
     """Enable all eleven endpoints, regenerate the sources into a copy of the project, build over
     the recorded lake: the staging models of the newly enabled endpoints switch on by themselves,
     and those with nothing in the lake yet (injuries, transfers) build empty."""
-    from pitchlake.dbt_sources import DBT_PROJECT_DIR, write_dbt_sources
+    from pitchlake.dbt_sources import write_dbt_sources
     from pitchlake.plugins import registry
 
-    project = tmp_path / "dbt"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     warehouse = Warehouse(tmp_path, write_recorded_lake(tmp_path / "lake"))
-    document = json.loads((tmp_path / "endpoints.json").read_text())
+    document = json.loads(warehouse.config.path.read_text())
     document["endpoints"] = [{"plugin": name} for name in registry().endpoints]
-    (tmp_path / "endpoints.json").write_text(json.dumps(document))
-    warehouse.config = load_config(tmp_path / "endpoints.json")
-    assert len(write_dbt_sources(warehouse.config, project)) == 2
-
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in warehouse.env.items():
-            mp.setenv(name, value)
-        assert run_dbt(warehouse.config, project_dir=project, args=["--quiet"]) == 0
+    warehouse.config.path.write_text(json.dumps(document))
+    warehouse.config = load_config(warehouse.config.path)
+    assert len(write_dbt_sources(warehouse.config)) == 2
+    assert warehouse.build() == 0
     squad = json.loads((RECORDED / "players_squads/team50_footballay.json").read_text())["response"][0]["players"]
     assert warehouse.query("select count(*) from staging.stg_api_football__players_squads where team_id = 50") == [(len(squad),)]
     assert warehouse.query("select coach_name, current_team_id from staging.stg_api_football__coachs where coach_id = 1202") == [("V. Moldovan", 2598)]

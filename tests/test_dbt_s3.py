@@ -20,7 +20,7 @@ from pitchlake_duckdb import httpfs_extension_path, s3_secret_sql  # noqa: E402
 from synthetic_lake import write_recorded_lake  # noqa: E402
 
 from pitchlake.config import load_config  # noqa: E402
-from pitchlake.testing.config import write_config  # noqa: E402
+from pitchlake.testing.config import new_project  # noqa: E402
 from pitchlake.testing.moto import moto_client  # noqa: E402
 from pitchlake.transform import run_dbt  # noqa: E402
 
@@ -64,7 +64,7 @@ def test_dbt_build_reads_an_s3_lake(s3_env, s3_lake_uri, tmp_path, monkeypatch):
     monkeypatch.setenv("PITCHLAKE_DUCKDB", str(tmp_path / "warehouse" / "s3.duckdb"))
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt_target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt_logs"))
-    config = load_config(write_config(tmp_path / "endpoints.json", base_url="http://127.0.0.1:9", lake_uri=s3_lake_uri))
+    config = load_config(new_project(tmp_path / "project", base_url="http://127.0.0.1:9", lake_uri=s3_lake_uri))
     assert run_dbt(config, args=["--quiet"]) == 0
 
     with duckdb.connect(str(tmp_path / "warehouse" / "s3.duckdb"), read_only=True) as connection:

@@ -18,17 +18,16 @@ from pathlib import Path
 
 import pytest
 
-try:
+try:  # dbt-snowflake (the snowflake extra) and fakesnow (the test extra)
     import dbt.adapters.snowflake  # noqa: F401
-except ImportError:  # pragma: no cover - the snowflake extra is not installed
-    pytest.skip("dbt-snowflake is not installed (pip install 'pitchlake[snowflake]')", allow_module_level=True)
-import snowflake.connector  # noqa: E402
-
-try:
     import fakesnow
-except ImportError:  # pragma: no cover
-    fakesnow = None
-needs_fakesnow = pytest.mark.skipif(fakesnow is None, reason="fakesnow is not installed (pip install fakesnow==0.11.18)")
+    import snowflake.connector
+except ImportError as error:  # every test fails, naming the install step
+    MISSING: ImportError | None = error
+else:
+    MISSING = None
+
+from . import tools
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -41,6 +40,13 @@ from pitchlake.testing.config import SHIPPED  # noqa: E402
 from pitchlake.transform import dbt_command  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def snowflake_modules():
+    if MISSING is not None:
+        tools.missing(f"the Python module {MISSING.name} ({MISSING})", tools.PIP)
+
 
 DATABASE = "PITCHLAKE"
 RAW = "RAW"
@@ -59,36 +65,42 @@ def snowflake_env(workdir: Path) -> dict[str, str]:
 def load_lake(db_path: Path, lakes: list[Path], *, loaded: set[Path]) -> int:
     """Create (once) a table per enabled endpoint shaped like its external table, and insert every
     data.json of the lakes not loaded yet, as the external table would list it."""
+    with fakesnow.patch(db_path=db_path):
+        connection = snowflake.connector.connect(database=DATABASE, schema=RAW)
+        try:
+            return load_tables(connection.cursor(), lakes, loaded=loaded)
+        finally:
+            connection.close()
+
+
+def load_tables(cursor, lakes: list[Path], *, loaded: set[Path]) -> int:
+    """:func:`load_lake` through any connection's cursor (fakesnow's server's, say)."""
     config = load_config(SHIPPED)
     tables = [table for tables in source_tables(config).values() for table in tables]
     count = 0
-    with fakesnow.patch(db_path=db_path):
-        connection = snowflake.connector.connect(database=DATABASE, schema=RAW)
-        cursor = connection.cursor()
-        for table in tables:
-            columns = ", ".join(f"{key} {kind}" for key, kind in table.partition_types.items())
-            cursor.execute(f"create table if not exists {DATABASE}.{RAW}.{table.name} "
-                           f"(value variant, {columns}, ingestion_date date, filename varchar)")
-            for lake in lakes:
-                for path in sorted(lake.glob(table.path)):
-                    if path in loaded:
-                        continue
-                    keys = dict(part.split("=", 1) for part in path.relative_to(lake).parts if "=" in part)
-                    values = [keys[key] for key in table.partition_keys]
-                    cursor.execute(
-                        f"insert into {DATABASE}.{RAW}.{table.name} ({', '.join(['value', *table.partition_keys, 'ingestion_date', 'filename'])}) "
-                        f"select parse_json(%s), {', '.join(['%s'] * len(values))}, %s, %s",
-                        (path.read_text(), *values, keys["ingestion_date"], str(path)),
-                    )
-                    loaded.add(path)
-                    count += 1
-        connection.close()
+    for table in tables:
+        columns = ", ".join(f"{key} {kind}" for key, kind in table.partition_types.items())
+        cursor.execute(f"create table if not exists {DATABASE}.{RAW}.{table.name} "
+                       f"(value variant, {columns}, ingestion_date date, filename varchar)")
+        for lake in lakes:
+            for path in sorted(lake.glob(table.path)):
+                if path in loaded:
+                    continue
+                keys = dict(part.split("=", 1) for part in path.relative_to(lake).parts if "=" in part)
+                values = [keys[key] for key in table.partition_keys]
+                cursor.execute(
+                    f"insert into {DATABASE}.{RAW}.{table.name} ({', '.join(['value', *table.partition_keys, 'ingestion_date', 'filename'])}) "
+                    f"select parse_json(%s), {', '.join(['%s'] * len(values))}, %s, %s",
+                    (path.read_text(), *values, keys["ingestion_date"], str(path)),
+                )
+                loaded.add(path)
+                count += 1
     return count
 
 
 def dbt_snowflake(db_path: Path, workdir: Path, *args: str) -> subprocess.CompletedProcess:
     """``dbt <args> --target snowflake`` in a fakesnow-patched interpreter, on the database files of ``db_path``."""
-    argv = dbt_command(args[0], target="snowflake", args=args[1:])[1:]
+    argv = dbt_command(args[0], target="snowflake", args=args[1:], project_dir=REPO / "dbt")[1:]
     return subprocess.run([sys.executable, "-m", "fakesnow", "-d", str(db_path), "-m", "dbt.cli.main", *argv],
                           env=snowflake_env(workdir), cwd=REPO, capture_output=True, text=True, timeout=800)
 
@@ -121,7 +133,7 @@ def snowflake_warehouse(tmp_path_factory):
 def test_parse_for_snowflake_works_offline(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SNOWFLAKE_", "PITCHLAKE_"))}
     env.update(DBT_TARGET_PATH=str(tmp_path / "target"), DBT_LOG_PATH=str(tmp_path / "logs"))
-    result = subprocess.run(dbt_command("parse", target="snowflake", args=["--no-partial-parse"]), env=env, cwd=tmp_path,
+    result = subprocess.run(dbt_command("parse", target="snowflake", args=["--no-partial-parse"], project_dir=REPO / "dbt"), env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
@@ -130,7 +142,6 @@ def test_parse_for_snowflake_works_offline(tmp_path):
     assert {"stg_api_football__fixtures", "fct_matches", "league_table", "fct_match_events", "dim_seasons"} <= models
 
 
-@needs_fakesnow
 def test_snowflake_staging_speaks_snowflake(snowflake_warehouse):
     _, workdir, *_ = snowflake_warehouse
     compiled = next((workdir / "dbt_target" / "compiled").rglob("stg_api_football__fixtures.sql")).read_text()
@@ -139,7 +150,6 @@ def test_snowflake_staging_speaks_snowflake(snowflake_warehouse):
     assert "json_extract" not in compiled
 
 
-@needs_fakesnow
 def test_snowflake_build_gives_the_same_tables(snowflake_warehouse):
     db_path, _, synthetic, _, _ = snowflake_warehouse
     matches = dict(query(db_path, "select league_id, count(*) from MARTS.FCT_MATCHES group by league_id"))
@@ -162,7 +172,6 @@ def test_snowflake_build_gives_the_same_tables(snowflake_warehouse):
     assert players == [(188, 83)]
 
 
-@needs_fakesnow
 def test_snowflake_incremental_run(snowflake_warehouse):
     db_path, workdir, synthetic, _, loaded = snowflake_warehouse
     league = synthetic.leagues[0]

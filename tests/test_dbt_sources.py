@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import yaml
 
 from pitchlake.config import load_config
 from pitchlake.dbt_sources import (
-    DBT_PROJECT_DIR,
     ENDPOINTS_MACRO_FILE,
     SOURCES_FILE,
-    check,
     check_dbt_sources,
     lake_glob,
     render_dbt_files,
@@ -24,17 +21,20 @@ from pitchlake.dbt_sources import (
 from pitchlake.endpoints import Endpoint
 from pitchlake.lake import DEFAULT_LAYOUT
 from pitchlake.plugins import Provider, registry
+from pitchlake.project import CONFIG, init
 from pitchlake.testing.config import SHIPPED
 
 
 def config_with(tmp_path: Path, endpoints: list[str] | None = None, **changes):
+    """A project in ``tmp_path`` as ``pitchlake init`` writes it, then its config changed."""
+    init(tmp_path, force=True)
     document = json.loads(SHIPPED.read_text())
     document.pop("$schema", None)
     if endpoints is not None:
         document["endpoints"] = [{"plugin": name} for name in endpoints]
     for key, value in changes.items():
         document[key].update(value)
-    path = tmp_path / "endpoints.json"
+    path = tmp_path / CONFIG
     path.write_text(json.dumps(document))
     return load_config(path)
 
@@ -47,7 +47,6 @@ def tables_of(text: str) -> dict[str, dict]:
 def test_committed_sources_match_the_shipped_config():
     config = load_config(SHIPPED)
     assert check_dbt_sources(config) == []
-    assert check(config)
 
 
 def test_one_source_table_per_enabled_endpoint_with_the_plugins_partition_keys():
@@ -75,7 +74,6 @@ def test_enabling_an_endpoint_is_reported_as_drift_and_written_without_hand_edit
     assert any('"injuries": "injuries"' in problem for problem in problems)
 
     project = tmp_path / "dbt"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     changed = write_dbt_sources(config, project)
     assert sorted(changed) == sorted([project / SOURCES_FILE, project / ENDPOINTS_MACRO_FILE])
     assert check_dbt_sources(config, project) == []
@@ -124,7 +122,6 @@ def test_models_of_a_plugin_no_longer_installed_are_reported_and_deleted(tmp_pat
     """A plugin's models are copied into the project; once the plugin is gone, regenerating
     deletes the copies (marked as generated), never a model written by hand."""
     project = tmp_path / "dbt"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     config = config_with(tmp_path)
     gone = project / "models" / "staging" / "example_odds"
     gone.mkdir()
@@ -148,7 +145,6 @@ def test_dbt_parses_the_generated_project_with_an_endpoint_enabled(tmp_path):
 
     config = config_with(tmp_path, ["leagues", "teams", "fixtures", "standings", "injuries"])
     project = tmp_path / "dbt"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     write_dbt_sources(config, project)
     result = subprocess.run(
         [dbt_executable(), "parse", "--project-dir", str(project), "--profiles-dir", str(project), "--no-partial-parse"],

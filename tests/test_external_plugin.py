@@ -7,8 +7,7 @@ machine, the Snowflake external tables, the dbt sources and a staging model dbt 
 The virtualenv is real and empty but for a ``.pth`` line that lends it the shared environment's
 dependencies (dbt, duckdb, jsonschema, ...): pitchlake and the plugin are pip-installed into it
 (wheels, not editable), so the test sees what a user's installation sees. Rendering runs in a
-copy of the repository's config/, dbt/, compose/ and terraform/ (``--root``), never on the
-committed files.
+project of the test's own (`pitchlake init --with compose,terraform`), never on the committed files.
 """
 
 from __future__ import annotations
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from pitchlake.project import init
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / "plugins" / "pitchlake-trophies"
@@ -78,10 +79,9 @@ def run(venv: Path, program: str, *args: str, cwd: Path | None = None, env: dict
 
 @pytest.fixture
 def workdir(tmp_path) -> Path:
-    """The repository's config and generated trees, with trophies enabled in the config, and
-    limits a sandbox run does not wait on."""
-    for name in ("config", "dbt", "compose", "terraform"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("target", "logs", ".terraform", "*.duckdb"))
+    """A new project with compose and terraform, trophies enabled in the config, and limits a
+    sandbox run does not wait on."""
+    init(tmp_path, extra=("compose", "terraform"))
     config = tmp_path / "config" / "endpoints.json"
     document = json.loads(config.read_text())
     document["api"]["limits"] = {"per_day": 100000, "per_minute": 6000}
@@ -125,10 +125,10 @@ def test_install_enable_ingest_render_transform_uninstall(venv, workdir, sandbox
 
     # Every rendered artifact gains the endpoint.
     for adapter in ("dagster", "stepfunctions", "dbt"):
-        rendered = pitchlake("render", adapter, "--root", str(workdir))
+        rendered = pitchlake("render", adapter)
         assert rendered.returncode == 0, rendered.stderr
-        assert pitchlake("render", adapter, "--root", str(workdir), "--check").returncode == 0
-    definitions = (workdir / "compose" / "dagster" / "definitions.py").read_text()
+        assert pitchlake("render", adapter, "--check").returncode == 0
+    definitions = (workdir / "dagster" / "definitions.py").read_text()
     assert "raw_trophies = endpoint_asset(" in definitions and '"trophies"' in definitions
     compile(definitions, "definitions.py", "exec")
     asl = (workdir / "terraform" / "modules" / "workflow" / "state_machine.asl.json").read_text()
@@ -167,9 +167,9 @@ def test_install_enable_ingest_render_transform_uninstall(venv, workdir, sandbox
     document = json.loads(config.read_text())
     document["endpoints"] = [entry for entry in document["endpoints"] if entry["plugin"] != "trophies"]
     config.write_text(json.dumps(document, indent=2))
-    stale = pitchlake("render", "dbt", "--root", str(workdir), "--check")
+    stale = pitchlake("render", "dbt", "--check")
     assert stale.returncode == 1
     assert "dbt/models/staging/trophies/stg_trophies__trophies.sql: no longer rendered; `pitchlake render` deletes it" in stale.stdout
-    assert pitchlake("render", "dbt", "--root", str(workdir)).returncode == 0
+    assert pitchlake("render", "dbt").returncode == 0
     assert not staging.exists()
-    assert pitchlake("render", "dbt", "--root", str(workdir), "--check").returncode == 0
+    assert pitchlake("render", "dbt", "--check").returncode == 0

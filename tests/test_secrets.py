@@ -9,12 +9,15 @@ import sys
 
 from pitchlake.config import load_config
 from pitchlake.lake import open_lake
-from pitchlake.testing.config import write_config
+from pitchlake.testing.config import new_project, write_config
 
+from . import tools
 from .rig import DATA, ROOT, TODAY
 
 API_KEY = "apikey-7f3c9a1e5b2d4c6a8e0f"
 AWS_SECRET = "awssecret-Zx9Qw8Er7Ty6Ui5Op4As3Df"
+
+pytestmark = tools.CHECKOUT_DBT_TARGET
 
 
 def test_no_command_leaks_a_secret(tmp_path, sandbox_factory, s3_lake_uri, monkeypatch):
@@ -24,8 +27,9 @@ def test_no_command_leaks_a_secret(tmp_path, sandbox_factory, s3_lake_uri, monke
     monkeypatch.setenv("PITCHLAKE_DUCKDB", str(tmp_path / "warehouse.duckdb"))
     api = sandbox_factory(data=[DATA], today=TODAY, keys=(API_KEY,), per_minute=100000, per_day=100000,
                           faults="500#2;standings:plan@1")
-    # the shipped endpoints, so the committed dbt sources and rendered files match this config
-    config = write_config(tmp_path / "config.json", base_url=api.url, lake_uri=s3_lake_uri)
+    # the shipped endpoints in a project of their own, whose dbt sources match this config
+    project = tmp_path / "project"
+    config = new_project(project, base_url=api.url, lake_uri=s3_lake_uri)
     bad_config = tmp_path / "bad.json"
     bad_config.write_text(config.read_text().replace('"auth": "apisports"', f'"auth": "{API_KEY}"'))
 
@@ -38,9 +42,9 @@ def test_no_command_leaks_a_secret(tmp_path, sandbox_factory, s3_lake_uri, monke
         run("plugins", "--json"),
         run("plan", "--config", str(config), "--json"),
         run("ingest", "--config", str(config), "--verbose", "--json"),
-        run("render", "dagster", "--config", str(config), "--root", str(tmp_path / "rendered")),
-        run("render", "stepfunctions", "--config", str(config), "--root", str(tmp_path / "rendered")),
-        run("render", "dbt", "--config", str(config), "--root", str(tmp_path / "rendered")),
+        run("render", "dagster", "--config", str(config)),
+        run("render", "stepfunctions", "--config", str(config)),
+        run("render", "dbt", "--config", str(config)),
         run("transform", "--config", str(config), "--select", "stg_api_football__fixtures"),
     ]
     monkeypatch.setenv("FOOTBALL_API_KEY", API_KEY[::-1])  # a wrong key: the error must not echo it
@@ -57,7 +61,8 @@ def test_no_command_leaks_a_secret(tmp_path, sandbox_factory, s3_lake_uri, monke
     lake = open_lake(load_config(config).lake.uri)
     written = b"".join(lake.read(key) for key in lake.list(""))
     assert written, "the ingest wrote the lake"
-    rendered = b"".join(path.read_bytes() for path in (tmp_path / "rendered").rglob("*") if path.is_file())
+    rendered = b"".join(path.read_bytes() for folder in ("dagster", "terraform", "dbt/models", "dbt/macros")
+                        for path in (project / folder).rglob("*") if path.is_file())
     assert rendered.count(b"\n") > 100, "the three adapters rendered their files"
     warehouse = (tmp_path / "warehouse.duckdb").read_bytes()
     second_lake = b"".join(path.read_bytes() for path in (tmp_path / "lake2").rglob("*") if path.is_file())

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import shutil
 import subprocess
 import time
 import uuid
@@ -24,6 +22,8 @@ from pitchlake.plugins import build_registry, plugin_manager
 from pitchlake.render import RenderContext, render
 from pitchlake.testing.config import write_config
 from pitchlake.testing.moto import moto_client
+
+from . import tools
 
 ROOT = Path(__file__).resolve().parents[1]
 SSOT = ROOT / "config" / "endpoints.json"
@@ -77,11 +77,9 @@ def states_of(definition: dict):
 
 
 def asl_validator(path: Path) -> subprocess.CompletedProcess:
-    if shutil.which("npx") is None or not (ROOT / "node_modules" / ".bin" / "asl-validator").exists():
-        if os.environ.get("CI"):
-            pytest.fail("asl-validator is missing: npm ci (package.json) before the tests")
-        pytest.skip("asl-validator is not installed (npm ci)")
-    return subprocess.run(["npx", "--no-install", "asl-validator", "--json-path", str(path)],
+    npx = tools.command("npx")
+    tools.path(ROOT / "node_modules" / ".bin" / "asl-validator", "asl-validator", tools.NPM)
+    return subprocess.run([npx, "--no-install", "asl-validator", "--json-path", str(path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
@@ -92,7 +90,7 @@ def test_committed_files_match_the_ssot(registry, monkeypatch):
     """`pitchlake render stepfunctions --check` passes on the repository: what Terraform deploys is
     what the SSOT says."""
     monkeypatch.setattr(pitchlake.cli, "registry", lambda: registry)
-    result = CliRunner().invoke(pitchlake.cli.app, ["render", "stepfunctions", "--check", "--config", str(SSOT), "--root", str(ROOT)])
+    result = CliRunner().invoke(pitchlake.cli.app, ["render", "stepfunctions", "--check", "--config", str(SSOT)])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
 

@@ -24,6 +24,8 @@ from pitchlake.config import load_config
 from pitchlake.lake import Layout
 from pitchlake.plugins import registry
 
+from . import tools
+
 ROOT = Path(__file__).resolve().parents[1]
 TERRAFORM = ROOT / "terraform"
 MODULES = TERRAFORM / "modules"
@@ -269,12 +271,8 @@ def test_every_checkov_skip_says_why():
 @pytest.fixture(scope="session")
 def checkov_report():
     """One checkov run over terraform/ for the session. checkov pins an old boto3, so it lives in
-    its own virtualenv (.venv-checkov, see .ci/run); CI must have it."""
-    binary = Path(os.environ.get("CHECKOV") or ROOT / ".venv-checkov" / "bin" / "checkov")
-    if not binary.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"checkov is missing at {binary}: python3.11 -m venv .venv-checkov && .venv-checkov/bin/pip install checkov==3.3.30")
-        pytest.skip(f"checkov is not installed at {binary}")
+    its own virtualenv (.venv-checkov, which `make test` installs)."""
+    binary = tools.path(Path(os.environ.get("CHECKOV") or ROOT / ".venv-checkov" / "bin" / "checkov"), "checkov", tools.CHECKOV)
     # --skip-download and BC_SKIP_MAPPING: no call to Prisma Cloud (there is no network here).
     run = subprocess.run([str(binary), "-d", str(TERRAFORM), "--framework", "terraform", "--output", "json",
                           "--skip-download"], capture_output=True, text=True, timeout=300,
@@ -294,7 +292,7 @@ def test_checkov_skips_are_the_documented_ones(checkov_report):
         assert len(check["check_result"].get("suppress_comment", "")) > 20, check["check_id"]
 
 
-# --- terraform itself, where it is available -----------------------------------------------------
+# --- terraform itself (the machine image has it) -------------------------------------------------
 
 MIRROR = Path(os.environ.get("TERRAFORM_PROVIDER_MIRROR", "/opt/tf-plugins"))
 #: The AWS modules wired as in envs/example, against moto; plus the workflow module alone with
@@ -398,9 +396,8 @@ class Terraform:
 
 @pytest.fixture(scope="module")
 def terraform(tmp_path_factory):
-    binary = shutil.which("terraform")
-    if binary is None or not (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
-        pytest.skip(f"no terraform binary, or no AWS provider mirror at {MIRROR} (TERRAFORM_PROVIDER_MIRROR)")
+    binary = tools.command("terraform", tools.TERRAFORM)
+    tools.path(MIRROR / "registry.terraform.io" / "hashicorp" / "aws", "the AWS provider mirror", tools.TERRAFORM)
     return Terraform(binary, tmp_path_factory.mktemp("terraform"))
 
 

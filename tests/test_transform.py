@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from pitchlake.config import load_config
-from pitchlake.dbt_sources import DBT_PROJECT_DIR
 from pitchlake.testing.config import SHIPPED, write_config
 from pitchlake.transform import (
     EXIT_SOURCES_OUT_OF_DATE,
@@ -17,7 +16,6 @@ from pitchlake.transform import (
     dbt_executable,
     duckdb_path,
     format_league_table,
-    lake_location,
     run_dbt,
 )
 
@@ -26,30 +24,40 @@ def config_for(tmp_path: Path, lake_uri: str, endpoints=None):
     return load_config(write_config(tmp_path / "endpoints.json", base_url="http://127.0.0.1:9", lake_uri=lake_uri, endpoints=endpoints))
 
 
-def test_lake_location_resolves_file_uris_against_the_working_directory(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_a_relative_file_lake_is_in_the_project_folder_whatever_the_working_directory(tmp_path, monkeypatch):
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (project / "config").mkdir(parents=True)
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
     monkeypatch.delenv("PITCHLAKE_LAKE", raising=False)
-    assert lake_location(config_for(tmp_path, "file://./lake")) == f"file://{tmp_path}/lake"
-    assert lake_location(config_for(tmp_path, "file:///data/lake")) == "file:///data/lake"
-    assert lake_location(config_for(tmp_path, "s3://bucket/prefix")) == "s3://bucket/prefix"
-    monkeypatch.setenv("PITCHLAKE_LAKE", "s3://other/lake")  # the config's override wins, as for ingestion
-    assert lake_location(config_for(tmp_path, "file://./lake")) == "s3://other/lake"
+    config = load_config(write_config(project / "config" / "endpoints.json", base_url="http://127.0.0.1:9", lake_uri="file://./lake"))
+    assert config.root == project and config.lake.uri == f"file://{project}/lake"
+    assert config_for(tmp_path, "file:///data/lake").lake.uri == "file:///data/lake"
+    assert config_for(tmp_path, "s3://bucket/prefix").lake.uri == "s3://bucket/prefix"
+    # PITCHLAKE_LAKE wins, as for ingestion; a relative one is relative to the working directory, as a shell's paths are
+    monkeypatch.setenv("PITCHLAKE_LAKE", "s3://other/lake")
+    assert config_for(tmp_path, "file://./lake").lake.uri == "s3://other/lake"
+    monkeypatch.setenv("PITCHLAKE_LAKE", "file://./here")
+    assert config_for(tmp_path, "file://./lake").lake.uri == f"file://{elsewhere}/here"
 
 
-def test_duckdb_path_defaults_to_the_warehouse_folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_duckdb_path_defaults_to_the_projects_warehouse_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir("/")
     monkeypatch.delenv("PITCHLAKE_DUCKDB", raising=False)
-    assert duckdb_path() == tmp_path / "warehouse" / "pitchlake.duckdb"
+    config = config_for(tmp_path, "file://./lake")
+    assert duckdb_path(config) == tmp_path / "warehouse" / "pitchlake.duckdb"
     monkeypatch.setenv("PITCHLAKE_DUCKDB", str(tmp_path / "x.duckdb"))
-    assert duckdb_path() == tmp_path / "x.duckdb"
+    assert duckdb_path(config) == tmp_path / "x.duckdb"
 
 
 def test_dbt_command_and_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("PITCHLAKE_LAKE", raising=False)
     monkeypatch.setenv("PITCHLAKE_DUCKDB", str(tmp_path / "w.duckdb"))
-    argv = dbt_command(target="snowflake", select=["stg_api_football__fixtures+", "league_table"], full_refresh=True, args=["--quiet"])
+    project = tmp_path / "dbt"
+    argv = dbt_command(target="snowflake", select=["stg_api_football__fixtures+", "league_table"], full_refresh=True, args=["--quiet"],
+                       project_dir=project)
     assert argv[0] == dbt_executable() and Path(argv[0]).name == "dbt"
-    assert argv[1:] == ["build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", "snowflake",
+    assert argv[1:] == ["build", "--project-dir", str(project), "--profiles-dir", str(project), "--target", "snowflake",
                         "--select", "stg_api_football__fixtures+", "league_table", "--full-refresh", "--quiet"]
     env = dbt_env(config_for(tmp_path, "s3://bucket/lake"), base={"PATH": "/bin"})
     assert env["PITCHLAKE_LAKE"] == "s3://bucket/lake"

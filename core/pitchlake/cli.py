@@ -208,6 +208,37 @@ def _progress(enabled: bool):
         yield update
 
 
+WithOption = Annotated[list[str], typer.Option("--with", help="Also write these parts: compose, terraform (comma-separated or repeated).")]
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="The project folder; created if missing.")] = Path("."),
+         with_: WithOption = [],
+         force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False) -> None:
+    """Create a pitchlake project of your own: config/, schemas/, dbt/, dagster/, .env.example and a
+    README (compose/ and terraform/ with --with). Refuses to overwrite a file unless --force."""
+    extra = tuple(part.strip() for value in with_ for part in value.split(",") if part.strip())
+    root = _init(directory, extra, force)
+    out.print(f"created a pitchlake project in {root}; next: cd {directory} && pitchlake demo (see its README.md)", markup=False)
+
+
+def _init(directory: Path, extra: tuple[str, ...] = (), force: bool = False) -> Path:
+    """Write a project, then render what derives from its config with the plugins installed here."""
+    from .project import CONFIG, ProjectExists, init as init_project
+    from .render import RenderContext, render as render_adapter
+
+    try:
+        result = init_project(directory, extra=extra, force=force)
+    except (ProjectExists, ValueError) as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    loaded = _load(result.root / CONFIG)
+    found = registry()
+    for adapter in ("dbt", "dagster", *(("stepfunctions",) if "terraform" in extra else ())):
+        render_adapter(found.adapters[adapter], RenderContext(loaded, found.endpoints), result.root)
+    return result.root
+
+
 @app.command()
 def demo(config: ConfigOption = DEFAULT_CONFIG,
          data: Annotated[list[Path], typer.Option("--data", help="Recorded envelopes the sandbox serves first (repeatable).")] = [],
@@ -216,6 +247,9 @@ def demo(config: ConfigOption = DEFAULT_CONFIG,
     from .demo import run_demo
 
     _logging(verbose)
+    if config == DEFAULT_CONFIG and not config.exists():
+        out.print(f"no pitchlake project here ({config} is missing): creating one, as `pitchlake init` does", markup=False)
+        _init(Path("."))
     loaded = _load(config)
     console = out
     console.print(f"pitchlake demo: sandbox API -> {loaded.lake.uri} (scope: seasons {list(loaded.scope.seasons)}, leagues {list(loaded.scope.leagues)})", markup=False)
@@ -238,9 +272,9 @@ def demo(config: ConfigOption = DEFAULT_CONFIG,
 @app.command()
 def render(adapter: Annotated[str, typer.Argument(help="An installed adapter: pitchlake plugins lists them.")],
            config: ConfigOption = DEFAULT_CONFIG,
-           check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if the committed files are stale.")] = False,
-           root: Annotated[Path, typer.Option("--root", help="Where the rendered paths are relative to.")] = Path(".")) -> None:
-    """Render an orchestrator adapter's artifacts (Dagster definitions, Step Functions ASL, dbt sources) from the config."""
+           check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if the committed files are stale.")] = False) -> None:
+    """Render an orchestrator adapter's artifacts (Dagster definitions, Step Functions ASL, dbt sources) from the config,
+    into the config's project folder (the one holding config/)."""
     from .render import RenderContext, render as render_adapter
 
     loaded = _load(config)
@@ -248,7 +282,7 @@ def render(adapter: Annotated[str, typer.Argument(help="An installed adapter: pi
     if adapter not in found.adapters:
         err.print(f"no adapter {adapter!r}; installed: {', '.join(sorted(found.adapters)) or 'none'}", markup=False)
         raise typer.Exit(EXIT_CONFIG)
-    result = render_adapter(found.adapters[adapter], RenderContext(loaded, found.endpoints), root, check=check)
+    result = render_adapter(found.adapters[adapter], RenderContext(loaded, found.endpoints), loaded.root, check=check)
     for path, diff in result.stale.items():
         sys.stdout.write(diff)
     if result.stale:

@@ -10,7 +10,6 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, LAYOUT_SUFFIX, UnsafeKeyError, check_partition_value, layout_placeholders
+from .project import CONFIG, project_root, template_file
 
-DEFAULT_CONFIG = Path("config/endpoints.json")
+DEFAULT_CONFIG = CONFIG
 
 
 #: Environment variables whose values never appear in a message, even when a user pasted one
@@ -109,6 +109,12 @@ class Config:
     scope: Scope
     endpoints: tuple[EndpointConfig, ...]
 
+    @property
+    def root(self) -> Path:
+        """The project folder: what ``dbt/``, ``warehouse/``, rendered files and relative lake
+        URIs are relative to (see :func:`pitchlake.project.project_root`)."""
+        return project_root(self.path)
+
     def endpoint(self, name: str) -> EndpointConfig:
         for endpoint in self.endpoints:
             if endpoint.name == name:
@@ -118,11 +124,8 @@ class Config:
 
 @cache
 def schema() -> dict:
-    """The JSON Schema, from the source tree, or from the installed package's data."""
-    source = Path(__file__).resolve().parents[2] / "schemas" / "endpoints.schema.json"
-    if source.exists():
-        return json.loads(source.read_text())
-    return json.loads(resources.files("pitchlake").joinpath("endpoints.schema.json").read_text())
+    """The JSON Schema the package ships (the project's ``schemas/`` copy is for editors)."""
+    return json.loads(template_file("schemas", "endpoints.schema.json").read_text(encoding="utf-8"))
 
 
 def _pointer(path) -> str:
@@ -238,6 +241,14 @@ def _parse(path: Path) -> Any:
         raise ConfigError([Problem(file, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
 
 
+def lake_uri(uri: str, base: Path) -> str:
+    """``uri`` with a relative ``file://`` path made absolute against ``base``: the project folder
+    for the config's ``lake.uri``, the working directory for ``PITCHLAKE_LAKE``."""
+    if uri.startswith("file://") and not uri.startswith("file:///") and len(uri) > len("file://"):
+        return "file://" + str((base / uri[len("file://"):]).resolve())
+    return uri
+
+
 def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None = None) -> Config:
     """Load, validate and type the config; ``PITCHLAKE_LAKE`` and ``API_FOOTBALL_BASE_URL``
     override the lake URI and the base URL (locations only: nothing else comes from the
@@ -254,6 +265,7 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None
         raise ConfigError(sorted(set(problems), key=lambda p: (p.pointer, p.message)))
 
     api, lake, scope = document["api"], document["lake"], document["scope"]
+    lake_env = os.environ.get("PITCHLAKE_LAKE")
     defaults = document.get("defaults", {})
     return Config(
         path=path,
@@ -267,7 +279,7 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None
             concurrency=api.get("concurrency", ApiConfig.concurrency),
         ),
         lake=LakeConfig(
-            uri=os.environ.get("PITCHLAKE_LAKE") or lake["uri"],
+            uri=lake_uri(lake_env, Path.cwd()) if lake_env else lake_uri(lake["uri"], project_root(path)),
             layout=lake.get("layout", DEFAULT_LAYOUT),
             create_bucket=lake.get("create_bucket", False),
         ),

@@ -36,8 +36,8 @@ import jinja2
 
 from .lake import DATA_FILE
 
-#: The dbt project of a source checkout.
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
+#: The dbt project, relative to the project folder (:attr:`pitchlake.config.Config.root`).
+DBT_FOLDER = Path("dbt")
 SOURCES_FILE = Path("models/staging/_sources.yml")
 ENDPOINTS_MACRO_FILE = Path("macros/_generated/pitchlake_endpoints.sql")
 STAGING_DIR = Path("models/staging")
@@ -257,11 +257,16 @@ def _stale_copies(project_dir: Path, rendered: Mapping[Path, str]) -> list[Path]
     return [path for path in plugin_model_copies(project_dir) if path.relative_to(project_dir) not in rendered]
 
 
-def check_dbt_sources(config, project_dir: str | Path = DBT_PROJECT_DIR) -> list[str]:
+def dbt_project_dir(config) -> Path:
+    """The dbt project of the config's project folder."""
+    return config.root / DBT_FOLDER
+
+
+def check_dbt_sources(config, project_dir: str | Path | None = None) -> list[str]:
     """Drift between the committed files and what the config renders: one message (with a
     unified diff) per file that is missing, differs or should be gone; empty when everything is in sync."""
     problems = []
-    project_dir = Path(project_dir)
+    project_dir = Path(project_dir or dbt_project_dir(config))
     rendered = render_dbt_files(config)
     for path in _stale_copies(project_dir, rendered):
         problems.append(f"{path}: copied from a plugin that provides no enabled endpoint any more; regenerate to delete it")
@@ -278,13 +283,9 @@ def check_dbt_sources(config, project_dir: str | Path = DBT_PROJECT_DIR) -> list
     return problems
 
 
-def check(config, project_dir: str | Path = DBT_PROJECT_DIR) -> bool:
-    """True when the committed dbt sources match the config (see :func:`check_dbt_sources`)."""
-    return not check_dbt_sources(config, project_dir)
-
-
-def write_dbt_sources(config, project_dir: str | Path = DBT_PROJECT_DIR) -> list[Path]:
+def write_dbt_sources(config, project_dir: str | Path | None = None) -> list[Path]:
     """Write the generated files and delete stale plugin models; returns the files that changed."""
+    project_dir = Path(project_dir or dbt_project_dir(config))
     rendered = render_dbt_files(config)
     changed = _stale_copies(Path(project_dir), rendered)
     for path in changed:

@@ -1,12 +1,12 @@
 """Run the dbt project over the lake, and read its results back: the Python side of ``pitchlake transform``.
 
 dbt runs as a subprocess (the ``dbt`` next to the running interpreter), with the project and
-profiles of ``dbt/`` and an environment derived from the config:
+profiles of the project's ``dbt/`` and an environment derived from the config:
 
-* ``PITCHLAKE_LAKE``: the lake the config points at (``file://`` made absolute, as the file
-  backend resolves it; ``s3://`` as is). The ``dev`` target reads it directly: local files, or S3 and
-  MinIO through DuckDB's httpfs, loaded offline from the ``duckdb-extension-httpfs`` wheel.
-* ``PITCHLAKE_DUCKDB``: the DuckDB file (default ``warehouse/pitchlake.duckdb``).
+* ``PITCHLAKE_LAKE``: the lake the config points at (a ``file://`` lake is absolute once loaded).
+  The ``dev`` target reads it directly: local files, or S3 and MinIO through DuckDB's httpfs,
+  loaded offline from the ``duckdb-extension-httpfs`` wheel.
+* ``PITCHLAKE_DUCKDB``: the DuckDB file (default ``warehouse/pitchlake.duckdb`` in the project).
 
 The dbt sources are generated from the config (:mod:`pitchlake.dbt_sources`); a run refuses to start
 when the committed ones are out of date, instead of transforming with the wrong endpoints.
@@ -21,8 +21,9 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .dbt_sources import DBT_PROJECT_DIR, check_dbt_sources
+from .dbt_sources import check_dbt_sources, dbt_project_dir
 
+#: The DuckDB file of the ``dev`` target, relative to the project folder.
 DEFAULT_DUCKDB = Path("warehouse") / "pitchlake.duckdb"
 TARGETS = ("dev", "snowflake")
 #: Exit code when the dbt sources do not match the config (as for an invalid config).
@@ -35,18 +36,11 @@ LEAGUE_TABLE_COLUMNS = (
 )
 
 
-def lake_location(config) -> str:
-    """The lake URI dbt reads: ``file://`` URIs made absolute against the current directory (as
-    the file backend opens them), anything else unchanged."""
-    uri = config.lake.uri
-    if uri.startswith("file://"):
-        return "file://" + str(Path(uri[len("file://"):]).absolute())
-    return uri
-
-
-def duckdb_path(config=None) -> Path:
-    """The DuckDB file of the ``dev`` target: ``PITCHLAKE_DUCKDB``, else ``warehouse/pitchlake.duckdb``."""
-    return Path(os.environ.get("PITCHLAKE_DUCKDB") or DEFAULT_DUCKDB).absolute()
+def duckdb_path(config) -> Path:
+    """The DuckDB file of the ``dev`` target: ``PITCHLAKE_DUCKDB`` (relative to the working
+    directory), else ``warehouse/pitchlake.duckdb`` in the project folder."""
+    override = os.environ.get("PITCHLAKE_DUCKDB")
+    return Path(override).absolute() if override else config.root / DEFAULT_DUCKDB
 
 
 def dbt_executable() -> str:
@@ -63,7 +57,7 @@ def dbt_executable() -> str:
 def dbt_env(config, *, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment dbt runs in: the caller's, plus where the lake and the warehouse are."""
     env = dict(os.environ if base is None else base)
-    env["PITCHLAKE_LAKE"] = lake_location(config)
+    env["PITCHLAKE_LAKE"] = config.lake.uri
     env["PITCHLAKE_DUCKDB"] = str(duckdb_path(config))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env.setdefault("DO_NOT_TRACK", "1")
@@ -71,7 +65,7 @@ def dbt_env(config, *, base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def dbt_command(command: str = "build", *, target: str = "dev", select: str | Sequence[str] | None = None,
-                full_refresh: bool = False, args: Iterable[str] = (), project_dir: str | os.PathLike = DBT_PROJECT_DIR) -> list[str]:
+                full_refresh: bool = False, args: Iterable[str] = (), project_dir: str | os.PathLike) -> list[str]:
     """The dbt command line (``dbt build --project-dir dbt --profiles-dir dbt --target dev ...``)."""
     project = str(Path(project_dir).absolute())
     argv = [dbt_executable(), command, "--project-dir", project, "--profiles-dir", project, "--target", target]
@@ -83,7 +77,7 @@ def dbt_command(command: str = "build", *, target: str = "dev", select: str | Se
 
 
 def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = None, full_refresh: bool = False,
-            args: Iterable[str] = (), *, command: str = "build", project_dir: str | os.PathLike = DBT_PROJECT_DIR,
+            args: Iterable[str] = (), *, command: str = "build", project_dir: str | os.PathLike | None = None,
             check_sources: bool = True, env: Mapping[str, str] | None = None) -> int:
     """Run ``dbt build`` (or ``command``) over the config's lake; returns dbt's exit code
     (0 success, 1 a model or test failed, 2 dbt could not run), or
@@ -94,6 +88,7 @@ def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = No
     ``["--vars", "{lookback_days: 7}"]``); ``env`` adds to the environment (e.g. ``SNOWFLAKE_*``)."""
     if target not in TARGETS:
         raise ValueError(f"unknown dbt target {target!r}: expected one of {', '.join(TARGETS)}")
+    project_dir = Path(project_dir or dbt_project_dir(config))
     if check_sources:
         problems = check_dbt_sources(config, project_dir)
         if problems:
@@ -106,10 +101,10 @@ def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = No
     if target == "dev":
         Path(run_env["PITCHLAKE_DUCKDB"]).parent.mkdir(parents=True, exist_ok=True)
     argv = dbt_command(command, target=target, select=select, full_refresh=full_refresh, args=args, project_dir=project_dir)
-    return subprocess.run(argv, env=run_env, cwd=str(Path(project_dir).absolute().parent), check=False).returncode
+    return subprocess.run(argv, env=run_env, cwd=str(project_dir.absolute().parent), check=False).returncode
 
 
-def league_table(config=None, season: int | None = None, league: int | None = None) -> list[dict[str, Any]]:
+def league_table(config, season: int | None = None, league: int | None = None) -> list[dict[str, Any]]:
     """The computed league table as the last ``dev`` build left it in the DuckDB file, one dict a
     team (keys :data:`LEAGUE_TABLE_COLUMNS`), ordered by league, season, group and rank;
     ``season``/``league`` narrow it. Raises :class:`FileNotFoundError` before the first transform."""

@@ -1,4 +1,4 @@
-"""The Dagster adapter: renders ``compose/dagster/definitions.py`` from the SSOT.
+"""The Dagster adapter: renders the project's ``dagster/definitions.py`` from the SSOT.
 
 Rendering needs Jinja only. Dagster is imported by :mod:`pitchlake_dagster.runtime`, which the
 rendered module imports, so ``pitchlake plugins`` and ``pitchlake render`` work without the

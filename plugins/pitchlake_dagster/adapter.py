@@ -8,17 +8,15 @@ as a readable diff of the committed file (and ``pitchlake render dagster --check
 
 from __future__ import annotations
 
-import contextlib
 import json
 import keyword
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pitchlake.planner import COVERAGE_SOURCE
 from pitchlake.render import RenderContext, template_environment
 
-DEFINITIONS = "compose/dagster/definitions.py"
+DEFINITIONS = "dagster/definitions.py"
 #: Every raw asset is partitioned on this grid, whatever its lake partition keys: endpoints keyed
 #: by team or country are run for one season and league, which narrows what they derive.
 GRID_KEYS = ("season", "league_id")
@@ -62,13 +60,10 @@ def _argument(items, name: str, indent: int, literal: bool = True) -> str:
     return f"{' ' * indent}{name}=[\n{inner}{' ' * indent}],"
 
 
-def _config_path(path: Path) -> str:
-    """The config as the rendered module finds it: relative to the repository root (two folders
-    above the module), which is where ``pitchlake render`` runs; absolute if it lives elsewhere."""
-    if path.is_absolute():
-        with contextlib.suppress(ValueError):
-            path = path.relative_to(Path.cwd())
-    return path.as_posix()
+def _config_path(context: RenderContext) -> str:
+    """The config as the rendered module finds it: relative to the project folder (the module's
+    parent's parent), so the module names no folder of the machine it was rendered on."""
+    return context.config.path.absolute().relative_to(context.config.root).as_posix()
 
 
 def _variable(name: str) -> str:
@@ -134,7 +129,7 @@ class DagsterAdapter:
         environment.filters["argument"] = _argument
         assets = raw_assets(context)
         text = environment.get_template("definitions.py.j2").render(
-            config_path=_config_path(context.config.path),
+            config_path=_config_path(context),
             grid=grid(context),
             current_season=str(context.config.scope.current_season),
             assets=assets,

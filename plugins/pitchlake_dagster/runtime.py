@@ -16,6 +16,7 @@ import json
 import time
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from dagster import (
@@ -44,13 +45,12 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pitchlake.config import Config, load_config
+from pitchlake.config import Config, lake_uri, load_config
 from pitchlake.dbt_sources import check_dbt_sources
 from pitchlake.lake import Layout
 from pitchlake.planner import REFRESH_DAYS, Selection
 from pitchlake.plugins import registry
 from pitchlake.runner import Summary, ingest
-from pitchlake.transform import lake_location
 
 if TYPE_CHECKING:  # what define_asset_job returns; dagster does not export the class
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # what define_asset_job returns; dagster does not export the 
 SEASON, LEAGUE = "season", "league_id"
 RAW = "raw"
 #: Raw assets spend API credits. Each run's rate limiter only sees its own requests, so the
-#: instance's limit on this pool (1 in compose/dagster/dagster.yaml) keeps runs from sharing the
+#: instance's limit on this pool (1 in compose/dagster.yaml) keeps runs from sharing the
 #: per-minute quota.
 API_POOL = "api_football"
 REFRESH_METADATA = "pitchlake/refresh"
@@ -97,7 +97,8 @@ class PitchlakeResource(ConfigurableResource):
     def engine_config(self) -> Config:
         """The SSOT with this resource's lake in place of ``lake.uri``."""
         config = load_config(self.config_path)
-        return replace(config, lake=replace(config.lake, uri=self.lake.uri))
+        # Like PITCHLAKE_LAKE, a relative file:// lake here is relative to the working directory.
+        return replace(config, lake=replace(config.lake, uri=lake_uri(self.lake.uri, Path.cwd())))
 
     def ingest(self, endpoint: str, season: str, league: str) -> tuple[Summary, str]:
         """Fetch what the lake is missing of ``endpoint`` for one season and league.
@@ -302,8 +303,7 @@ def dbt_models(project: DbtProject) -> AssetsDefinition:
         if stale:
             raise Failure(description="\n".join(
                 ["dbt sources are out of date with the config; regenerate them with `pitchlake render dbt`:", *stale]))
-        # A relative file:// lake is relative to where the raw assets ran, not to the dbt project.
-        variables = {"lake": lake_location(config)}
+        variables = {"lake": config.lake.uri}
         yield from dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()
 
     return _models

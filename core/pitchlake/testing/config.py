@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-SHIPPED = Path(__file__).resolve().parents[3] / "config" / "endpoints.json"
+from ..project import CONFIG, init, template_file
+
+#: The config ``pitchlake init`` writes (the repository's own, in a source checkout).
+SHIPPED = template_file("config", "endpoints.json")
 
 
 def write_config(path: Path, *, base_url: str, lake_uri: str, seasons: Iterable[int] = (2024,),
@@ -25,3 +28,11 @@ def write_config(path: Path, *, base_url: str, lake_uri: str, seasons: Iterable[
         document["endpoints"] = [{"plugin": name} for name in endpoints]
     path.write_text(json.dumps(document, indent=2))
     return path
+
+
+def new_project(root: Path, **config: Any) -> Path:
+    """A project in ``root`` as ``pitchlake init`` writes it, with the config of
+    :func:`write_config` (same arguments); returns the config's path. For tests that run dbt or
+    Dagster, which find the project's ``dbt/`` from the config."""
+    init(root, force=True)
+    return write_config(root / CONFIG, **config)

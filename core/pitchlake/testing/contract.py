@@ -33,10 +33,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from .. import hookspecs
-from ..dbt_sources import DBT_PROJECT_DIR, STAGING_DIR, plugin_folder, plugin_models
+from ..dbt_sources import DBT_FOLDER, STAGING_DIR, plugin_folder, plugin_models
 from ..endpoints import Endpoint
 from ..lake import Layout
 from ..plugins import BUILTIN_PLUGINS, Provider, registry
+from ..project import template
 from ..runner import check_items
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -113,7 +114,7 @@ class EndpointPluginContract:
     distribution: ClassVar[str] = ""
     sample_data: ClassVar[Sequence[Path] | None] = None
     sample_values: ClassVar[Mapping[str, str]] = SAMPLE_VALUES
-    dbt_project: ClassVar[Path] = DBT_PROJECT_DIR
+    dbt_project: ClassVar[Path] = Path(str(template() / DBT_FOLDER))
 
     def pytest_generate_tests(self, metafunc):
         if "endpoint_name" in metafunc.fixturenames:
