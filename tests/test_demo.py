@@ -1,6 +1,7 @@
-"""`pitchlake demo`, the README's main job, end to end as a user runs it: no API key, the shipped
-config, its local lake and DuckDB warehouse in the working directory, the recorded responses
-served by the sandbox; then the league table dbt computed from them."""
+"""`pitchlake demo`, the README's main job, end to end as a user runs it: no API key, a project as
+`pitchlake init` writes it (the repository's own config), its local lake and DuckDB warehouse in
+the project folder, the recorded responses served by the sandbox (as `make demo` does); then the
+league table dbt computed from them. (tests/test_installed.py runs it from an empty folder.)"""
 
 from __future__ import annotations
 
@@ -10,15 +11,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pitchlake.project import init
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def demo(workdir: Path) -> subprocess.CompletedProcess:
+def demo(project: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key not in ("FOOTBALL_API_KEY", "PITCHLAKE_DUCKDB")}
-    env.update(DBT_TARGET_PATH=str(workdir / "dbt_target"), DBT_LOG_PATH=str(workdir / "dbt_logs"))
-    return subprocess.run([sys.executable, "-m", "pitchlake", "demo", "--config", str(ROOT / "config" / "endpoints.json"),
+    if not (project / "config").exists():
+        init(project)
+    # from another folder: the project's paths follow its config, not the working directory
+    return subprocess.run([sys.executable, "-m", "pitchlake", "demo", "--config", str(project / "config" / "endpoints.json"),
                            "--data", str(ROOT / "tests" / "data" / "api-football")],
-                          cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+                          cwd=project.parent, env=env, capture_output=True, text=True, timeout=600)
 
 
 def table_row(output: str, rank: int) -> list[str]:
@@ -27,17 +32,19 @@ def table_row(output: str, rank: int) -> list[str]:
 
 
 def test_demo_ingests_transforms_and_prints_the_real_table_then_costs_nothing_again(tmp_path):
-    first = demo(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    first = demo(project)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "API requests: 51;" in first.stdout and "the sandbox counted 51 request(s)" in first.stdout
-    assert (tmp_path / "lake" / "raw" / "fixtures" / "season=2024" / "league_id=39").is_dir()
-    assert (tmp_path / "warehouse" / "pitchlake.duckdb").is_file()
+    assert (project / "lake" / "raw" / "fixtures" / "season=2024" / "league_id=39").is_dir()
+    assert (project / "warehouse" / "pitchlake.duckdb").is_file()
     # The real 2024-25 Premier League: Liverpool champions on 84, Southampton last on 12.
     assert "Premier League 2024" in first.stdout
     assert table_row(first.stdout, 1) == ["1", "Liverpool", "38", "25", "9", "4", "86", "41", "45", "84", "84"]
     assert table_row(first.stdout, 20) == ["20", "Southampton", "38", "2", "6", "30", "26", "86", "-60", "12", "12"]
 
-    again = demo(tmp_path)
+    again = demo(project)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "API requests: 0;" in again.stdout and "nothing new" in again.stdout
     assert table_row(again.stdout, 1) == table_row(first.stdout, 1)
