@@ -41,6 +41,10 @@ from pitchlake.testing.moto import moto_client
 from . import tools
 from .rig import DATA, KEY, ROOT, TODAY
 
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_install import build_wheel  # noqa: E402
+from synthetic_lake import write_recorded_lake  # noqa: E402
+
 pytestmark = pytest.mark.timeout(1800)
 
 DOCKERFILE = ROOT / "compose" / "Dockerfile"
@@ -70,19 +74,7 @@ def image_extras() -> str:
 def venv(tmp_path_factory) -> Path:
     """A fresh virtualenv outside the checkout with the wheel installed with the image's extras."""
     base = tmp_path_factory.mktemp("installed")
-    source = base / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy(ROOT / name, source / name)
-    # core/pitchlake/project/ links to the repository's project folders: copied, they become files.
-    ignored = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "target", "logs", ".terraform", "*.duckdb")
-    for name in ("core", "plugins"):
-        shutil.copytree(ROOT / name, source / name, ignore=ignored)
-    dist = base / "dist"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(source)],
-                           capture_output=True, text=True, timeout=600)
-    assert built.returncode == 0, built.stdout + built.stderr
-    (wheel,) = dist.glob("pitchlake-*.whl")
+    wheel = build_wheel(base)
 
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
@@ -318,7 +310,6 @@ def test_the_transform_task_builds_on_snowflake(venv, image, tmp_path):
     server (dbt-snowflake talks HTTP to it), over external tables loaded from a recorded lake."""
     tools.module("fakesnow")
     snowflake = tools.module("snowflake.connector")
-    from .test_dbt_duckdb import write_recorded_lake
     from .test_dbt_snowflake import DATABASE, RAW, load_tables
 
     server = subprocess.Popen([sys.executable, "-m", "fakesnow", "-s", "--host", "127.0.0.1"],
