@@ -24,7 +24,7 @@ from pitchlake_dagster.runtime import (
 ROOT = Path(__file__).resolve().parents[1]
 
 PARTITIONS = season_league_partitions(
-    seasons=["2024"],
+    seasons=["2024", "2026"],
     leagues=["39"],
 )
 CURRENT_SEASON = "2026"

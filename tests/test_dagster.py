@@ -152,7 +152,7 @@ def test_one_partitioned_asset_per_enabled_endpoint_with_the_endpoints_dependenc
     raw = {key.path[1]: graph.get(key) for key in graph.get_all_asset_keys() if key.path[0] == "raw"}
     assert sorted(raw) == sorted(ENABLED)
     for node in raw.values():
-        assert node.partitions_def.get_partition_keys() == [PARTITION]
+        assert node.partitions_def.get_partition_keys() == [PARTITION, "39|2026"]  # a closed season and the current one
         assert {dimension.name for dimension in node.partitions_def.partitions_defs} == {"season", "league_id"}
     parents = {name: sorted(key.path[1] for key in node.parent_keys) for name, node in raw.items()}
     # depends_on from the endpoints, plus leagues wherever the planner reads its coverage flags
@@ -183,8 +183,8 @@ def test_the_schedule_runs_the_current_seasons_partitions_at_the_configs_cron(de
     assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
     assert schedule.job_name == "current_season"
     with dg.instance_for_test() as instance:
-        skipped = schedule.evaluate_tick(dg.build_schedule_context(instance=instance))
-    assert skipped.run_requests == [] and "not in the scope" in skipped.skip_message
+        tick = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, repository_def=definitions.defs.get_repository_def()))
+    assert [request.partition_key for request in tick.run_requests] == ["39|2026"], "the shipped schedule runs"
 
     root = tmp_path / "root"
     config = new_project(root, base_url="http://127.0.0.1:9", lake_uri="file://./lake",
@@ -244,8 +244,10 @@ def test_a_raw_partition_then_the_dbt_models_on_moto_s3(definitions, engine_env,
         assert spent["players"]["pages_written"] == 27 and spent["fixture_details"]["api_requests"] == 19
         assert spent["fixtures"]["lake_path"] == f"{s3_lake_uri}/raw/fixtures/season=2024/league_id=39"
         assert spent["venues"]["lake_path"] == f"{s3_lake_uri}/raw/venues"
+        # The current season's partition (39|2026) was never materialised: every freshness check says so.
         checks = first.get_asset_check_evaluations()
-        assert {(c.asset_key.path[1], c.check_name, c.passed) for c in checks} == {(name, "freshness", True) for name in ENABLED}
+        assert {(c.asset_key.path[1], c.check_name, c.passed) for c in checks} == {(name, "freshness", False) for name in ENABLED}
+        assert {c.metadata["missing"].value == ["39|2026"] and c.metadata["stale"].value == [] for c in checks} == {True}
 
         sandbox.reset()
         second = job.execute_in_process(partition_key=PARTITION, instance=instance)

@@ -109,7 +109,8 @@ def test_install_enable_ingest_render_transform_uninstall(venv, workdir, sandbox
     assert listing["problems"] == []
 
     # plan: trophies waits for the teams it derives from; ingest fetches both; a second plan is empty.
-    selection = ("--endpoint", "teams", "--endpoint", "trophies")
+    # the recorded 2024 season, whose clubs the plugin's sandbox data knows (not the current, synthetic one)
+    selection = ("--endpoint", "teams", "--endpoint", "trophies", "--season", "2024")
     before = pitchlake("plan", *selection, "--json")
     assert before.returncode == 0, before.stderr
     assert json.loads(before.stdout)["deferred"] == ["trophies"]

@@ -169,7 +169,7 @@ def test_the_whole_user_path_from_an_installed_wheel(venv, project, sandbox_fact
 
     first = ok(run(venv, "pitchlake", "ingest", cwd=project, env=env))
     spent = sandbox.stats()["total"]
-    assert f"API requests: {spent};" in first and spent == 51
+    assert f"API requests: {spent};" in first and spent > 51  # 51 for the recorded 2024 season, then the current one
     assert sorted(path.name for path in (project / "lake" / "raw").iterdir()) == sorted(
         ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"])
     assert "API requests: 0;" in ok(run(venv, "pitchlake", "ingest", cwd=project, env=env))
