@@ -33,6 +33,7 @@ BENCHMARKS = {
     "credits": ("bench_credits.py", [], []),
     "plugins": ("bench_plugin_load.py", [], ["--repeat", "2"]),
     "dbt": ("bench_dbt.py", [], ["--quick"]),
+    "install": ("bench_install.py", [], []),
 }
 TIMEOUT = {"full": 3600, "quick": 900}
 
