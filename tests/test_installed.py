@@ -202,6 +202,12 @@ def test_demo_works_from_an_empty_folder(venv, tmp_path):
     """No project, no key: the demo creates the project (as init does) and runs on the sandbox's synthetic data."""
     empty = tmp_path / "empty"
     empty.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "notes").mkdir(parents=True)
+    refused = run(venv, "pitchlake", "demo", cwd=elsewhere, env=environment(venv, HOME=str(tmp_path)))
+    assert refused.returncode == 2 and "run `pitchlake init` first, or the demo in an empty folder" in refused.stderr
+    assert [path.name for path in elsewhere.iterdir()] == ["notes"], "a folder with files in it is left alone"
+
     out = ok(run(venv, "pitchlake", "demo", cwd=empty, env=environment(venv, HOME=str(tmp_path))))
     assert "creating one, as `pitchlake init` does" in out
     requests = int(re.search(r"API requests: (\d+);", out).group(1))

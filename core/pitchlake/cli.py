@@ -248,7 +248,12 @@ def demo(config: ConfigOption = DEFAULT_CONFIG,
 
     _logging(verbose)
     if config == DEFAULT_CONFIG and not config.exists():
-        out.print(f"no pitchlake project here ({config} is missing): creating one, as `pitchlake init` does", markup=False)
+        # Only an empty folder becomes a project unasked: anywhere else it would be a surprise.
+        if any(Path(".").iterdir()):
+            err.print(f"no pitchlake project here ({config} is missing): run `pitchlake init` first, "
+                      "or the demo in an empty folder", markup=False)
+            raise typer.Exit(EXIT_CONFIG)
+        out.print(f"an empty folder, no project ({config} is missing): creating one, as `pitchlake init` does", markup=False)
         _init(Path("."))
     loaded = _load(config)
     console = out
