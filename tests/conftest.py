@@ -1,11 +1,59 @@
 """Fixtures every test may use: real servers on 127.0.0.1 (moto S3, the sandbox), and the
-ingestion rig of tests/rig.py."""
+ingestion rig of tests/rig.py. Also how `make test` shares the files among pytest-xdist workers."""
+
+from pathlib import Path
 
 import pytest
+
+from pitchlake.sandbox import Sandbox
 
 from .rig import KEY, MINIMUM, TODAY, Rig
 
 pytest_plugins = ["pitchlake.testing.moto", "pitchlake.testing.sandbox"]
+
+#: The slowest test files, slowest first (pytest --durations, one file's tests together). With
+#: `--dist loadfile --no-loadscope-reorder` (make test) the workers take the files in this order,
+#: so the long ones start first and the workers finish together; the other files follow.
+SLOWEST_FIRST = [
+    "test_installed.py", "test_dbt_duckdb.py", "test_dagster.py", "test_ingest.py", "test_dbt_snowflake.py",
+    "test_fault_matrix.py", "test_demo.py", "test_external_plugin.py", "test_terraform.py",
+    "test_concurrent_ingest.py", "test_chaos.py", "test_secrets.py", "test_dbt_s3.py", "test_lake_protocol.py",
+    "test_planner.py",
+]
+#: Files that write the same place in the checkout run on one worker, after the file they name:
+#: test_dagster.py's dagster-dbt manifest and the webserver's code location share dbt/target.
+SAME_WORKER_AS = {"test_dagster_webserver.py": "test_dagster.py"}
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def _rank(name: str) -> int:
+    name = SAME_WORKER_AS.get(name, name)
+    return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The slowest files first; a stable sort, so each file's tests keep pytest's order."""
+    items.sort(key=lambda item: _rank(Path(_file_of(item.nodeid)).name))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, with the files of SAME_WORKER_AS in one work unit."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = _file_of(nodeid)
+            name = Path(file).name
+            return str(Path(file).with_name(SAME_WORKER_AS[name])) if name in SAME_WORKER_AS else file
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture
@@ -14,10 +62,26 @@ def api_key(monkeypatch):
     monkeypatch.setenv("PITCHLAKE_TODAY", TODAY)
 
 
-@pytest.fixture
-def clean_lake(tmp_path, sandbox_factory, api_key):
-    """The lake an uninterrupted, fault-free run produces: the reference for every other run."""
-    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/reference")
-    summary = rig.ingest()
-    assert summary.exit_code == 0 and rig.served() == MINIMUM
-    return rig.files()
+@pytest.fixture(scope="session")
+def clean_lake(tmp_path_factory):
+    """The lake an uninterrupted, fault-free run produces: the reference for every other run. Its
+    bytes depend only on the sandbox's data and PITCHLAKE_TODAY, so one run serves the session
+    (no test changes it)."""
+    started: list[Sandbox] = []
+
+    def sandbox_factory(**kwargs) -> Sandbox:
+        started.append(Sandbox(**kwargs).start())
+        return started[-1]
+
+    root = tmp_path_factory.mktemp("clean_lake")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FOOTBALL_API_KEY", KEY)
+        patch.setenv("PITCHLAKE_TODAY", TODAY)
+        try:
+            rig = Rig(root, sandbox_factory, f"file://{root}/reference")
+            summary = rig.ingest()
+            assert summary.exit_code == 0 and rig.served() == MINIMUM
+            return rig.files()
+        finally:
+            for sandbox in started:
+                sandbox.stop()

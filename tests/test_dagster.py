@@ -28,8 +28,6 @@ from pitchlake_dagster import DagsterAdapter, register_adapters
 from pitchlake_dagster.adapter import DEFINITIONS
 from pitchlake_dagster.runtime import ApiFootballResource, LakeResource, PitchlakeResource
 
-from . import tools
-
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "api-football"
 COMMITTED = ROOT / DEFINITIONS
@@ -38,8 +36,6 @@ TODAY = "2025-01-26"
 SECRET = "pl-dagster-SECRET-0123456789"
 ENABLED = ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"]
 PARTITION = "39|2024"  # league_id|season: dagster orders the dimensions by name
-
-pytestmark = tools.CHECKOUT_DBT_TARGET
 
 
 def environment(**extra: str) -> dict[str, str]:

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from pitchlake_dagster import adapter
+
 from . import tools
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFINITIONS = ROOT / "compose" / "dagster" / "definitions.py"
+DEFINITIONS = ROOT / adapter.DEFINITIONS  # dagster/definitions.py
 ARTIFACTS = ROOT / "test-artifacts"
 BIN = Path(sys.executable).parent
 RAW = ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"]
-
-pytestmark = tools.CHECKOUT_DBT_TARGET
 
 ASSETS_QUERY = """
 {
@@ -112,7 +112,7 @@ def test_every_asset_partition_job_and_schedule_is_served(webserver):
         node = nodes[f"raw/{name}"]
         assert node["groupName"] == "raw" and node["isPartitioned"]
         dimensions = {dimension["name"]: dimension["partitionKeys"] for dimension in node["partitionKeysByDimension"]}
-        assert dimensions == {"season": ["2024"], "league_id": ["39"]}
+        assert dimensions == {"season": ["2024", "2026"], "league_id": ["39"]}  # config/endpoints.json
         assert [check["name"] for check in node["assetChecksOrError"]["checks"]] == ["freshness"]
         assert ["raw", name] in [dep["path"] for dep in nodes[f"staging/stg_api_football__{name}"]["dependencyKeys"]]
     assert {node["groupName"] for key, node in nodes.items() if not key.startswith("raw/")} == {"staging", "marts"}

@@ -11,13 +11,10 @@ from pitchlake.config import load_config
 from pitchlake.lake import open_lake
 from pitchlake.testing.config import new_project, write_config
 
-from . import tools
 from .rig import DATA, ROOT, TODAY
 
 API_KEY = "apikey-7f3c9a1e5b2d4c6a8e0f"
 AWS_SECRET = "awssecret-Zx9Qw8Er7Ty6Ui5Op4As3Df"
-
-pytestmark = tools.CHECKOUT_DBT_TARGET
 
 
 def test_no_command_leaks_a_secret(tmp_path, sandbox_factory, s3_lake_uri, monkeypatch):

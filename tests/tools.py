@@ -13,14 +13,12 @@ from typing import NoReturn
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-PIP = "make test installs it (pip install -e '.[test,dbt,snowflake,dagster]' into .venv)"
-DEBIAN = ("make test installs it, as root (apt-get install -y --no-install-recommends chromium docker-compose npm; "
-          "Makefile target `tools`)")
-NPM = "make test installs it (npm ci, from package-lock.json, into node_modules/)"
-CHECKOV = ("make test installs it (python3.11 -m venv .venv-checkov && .venv-checkov/bin/pip install checkov==3.3.30; "
-           "or set CHECKOV to a checkov binary)")
+PIP = "make test installs it (`make venv`: the project with its test,dbt,snowflake,dagster extras in .venv)"
+DEBIAN = ("make test installs it, as root (`make tools`: apt-get install -y --no-install-recommends chromium "
+          "docker-compose npm)")
+NPM = "make test installs it (npm ci: package-lock.json into node_modules/)"
+CHECKOV = ("make test installs it (checkov==3.3.30 in .venv-checkov, a virtualenv of its own); or set CHECKOV to "
+           "a checkov binary")
 TERRAFORM = ("terraform and its AWS provider mirror come with the machine image (/usr/local/bin/terraform, "
              "/opt/tf-plugins); elsewhere put terraform on PATH and `terraform providers mirror` the "
              "hashicorp/aws provider into TERRAFORM_PROVIDER_MIRROR")
@@ -49,9 +47,3 @@ def module(name: str, install: str = PIP) -> ModuleType:
         return importlib.import_module(name)
     except ImportError as error:
         missing(f"the Python module {name} ({error})", install)
-
-
-#: The tests that write dbt/target in the checkout (dagster-dbt's manifest, the webserver's code
-#: location, `pitchlake transform` run in the checkout): one pytest-xdist worker runs them all, one
-#: after the other (`make test` runs pytest with --dist loadgroup).
-CHECKOUT_DBT_TARGET = pytest.mark.xdist_group("checkout-dbt-target")
