@@ -254,7 +254,10 @@ def test_plan_lists_costs_before_and_skips_with_reasons_after(tmp_path, sandbox_
 def test_sigterm_stops_cleanly_and_nothing_queued_is_sent_after_it(tmp_path, sandbox_factory, api_key):
     rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", latency_ms=200, config={"concurrency": 2})
     process = cli(rig.config_path, "ingest", "--json")
-    time.sleep(2.5)
+    # SIGTERM mid-run, once requests flow (a fixed sleep raced the process's start on a busy machine)
+    deadline = time.monotonic() + 60
+    while rig.served() < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
     summary = json.loads(out)
