@@ -63,6 +63,12 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
 
 
+def image_env() -> dict[str, str]:
+    """The variables of the Dockerfile's ``ENV`` lines."""
+    return {key: value for instruction, arguments in dockerfile_instructions() if instruction == "ENV"
+            for key, value in (pair.split("=", 1) for pair in shlex.split(arguments))}
+
+
 def image_extras() -> str:
     """The extras the image installs the wheel with: ``dagster,dbt,snowflake``."""
     runs = [arguments for instruction, arguments in dockerfile_instructions() if instruction == "RUN" and "pip install" in arguments]
@@ -225,13 +231,10 @@ def image(venv, project, tmp_path_factory) -> Path:
     the image's build steps after the install run in it too."""
     root = tmp_path_factory.mktemp("image")
     workdir = root
-    env = {}
     for instruction, arguments in dockerfile_instructions():
         if instruction == "WORKDIR":
             workdir = root / arguments.lstrip("/")
             workdir.mkdir(parents=True, exist_ok=True)
-        elif instruction == "ENV":
-            env.update(dict(pair.split("=", 1) for pair in shlex.split(arguments)))
         elif instruction == "COPY":
             *sources, target = arguments.split()
             if sources == ["dist/"]:
@@ -242,7 +245,7 @@ def image(venv, project, tmp_path_factory) -> Path:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 copy(project / source, destination)
         elif instruction == "RUN" and arguments.startswith("dagster-dbt "):
-            ok(subprocess.run(arguments, shell=True, cwd=workdir, env=environment(venv, **env, HOME=str(root / "home")),
+            ok(subprocess.run(arguments, shell=True, cwd=workdir, env=environment(venv, **image_env(), HOME=str(root / "home")),
                               capture_output=True, text=True, timeout=600))
     (root / "home").mkdir(exist_ok=True)
     (root / "tmp").mkdir()
@@ -272,8 +275,7 @@ def task_environment(venv: Path, image: Path, task: dict, values: dict[str, str]
     """The container's environment: the image's ENV, the task definition's (Terraform references
     replaced by ``values``; the task's /tmp volume is the image's tmp/), and its secrets."""
     root = image.parents[1]
-    env = {key: value for instruction, arguments in dockerfile_instructions() if instruction == "ENV"
-           for key, value in (pair.split("=", 1) for pair in shlex.split(arguments))}
+    env = image_env()
     for name, value in task["environment"].items():
         value = values[name] if "${" in value else value
         env[name] = str(root / value.lstrip("/")) if value.startswith("/tmp/") else value

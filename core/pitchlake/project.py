@@ -74,7 +74,7 @@ def template_files(parts: tuple[str, ...] = PARTS) -> dict[Path, bytes]:
     return files
 
 
-def _readme(root: Path, parts: tuple[str, ...]) -> dict[Path, bytes]:
+def _new_project_files(root: Path, parts: tuple[str, ...]) -> dict[Path, bytes]:
     """The files rendered for a new project only: its README and ``.gitignore``."""
     environment = jinja2.Environment(loader=jinja2.PackageLoader("pitchlake", "templates/project"),
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
@@ -109,7 +109,7 @@ def init(root: str | Path = ".", *, extra: tuple[str, ...] = (), force: bool = F
         raise ValueError(f"unknown part(s) {', '.join(unknown)}; --with takes {', '.join(OPTIONAL_PARTS)}")
     root = Path(root).absolute()
     parts = PARTS + tuple(part for part in OPTIONAL_PARTS if part in extra)
-    files = {**template_files(parts), **_readme(root, parts)}
+    files = {**template_files(parts), **_new_project_files(root, parts)}
     existing = sorted(path for path in files if (root / path).exists())
     if existing and not force:
         raise ProjectExists(root, existing)
