@@ -86,6 +86,16 @@ def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = No
 
     ``select`` is a dbt selector or a list of them; ``args`` go to dbt as they are (e.g.
     ``["--vars", "{lookback_days: 7}"]``); ``env`` adds to the environment (e.g. ``SNOWFLAKE_*``)."""
+    started = start_dbt(config, target, select, full_refresh, args, command=command, project_dir=project_dir,
+                        check_sources=check_sources, env=env)
+    return started if isinstance(started, int) else started.wait()
+
+
+def start_dbt(config, target: str = "dev", select: str | Sequence[str] | None = None, full_refresh: bool = False,
+              args: Iterable[str] = (), *, command: str = "build", project_dir: str | os.PathLike | None = None,
+              check_sources: bool = True, env: Mapping[str, str] | None = None) -> subprocess.Popen | int:
+    """:func:`run_dbt` without waiting, for work that can overlap with dbt (the demo parses the
+    project while it ingests): the running process, or :data:`EXIT_SOURCES_OUT_OF_DATE`."""
     if target not in TARGETS:
         raise ValueError(f"unknown dbt target {target!r}: expected one of {', '.join(TARGETS)}")
     project_dir = Path(project_dir or dbt_project_dir(config))
@@ -101,7 +111,7 @@ def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = No
     if target == "dev":
         Path(run_env["PITCHLAKE_DUCKDB"]).parent.mkdir(parents=True, exist_ok=True)
     argv = dbt_command(command, target=target, select=select, full_refresh=full_refresh, args=args, project_dir=project_dir)
-    return subprocess.run(argv, env=run_env, cwd=str(project_dir.absolute().parent), check=False).returncode
+    return subprocess.Popen(argv, env=run_env, cwd=str(project_dir.absolute().parent))
 
 
 def league_table(config, season: int | None = None, league: int | None = None) -> list[dict[str, Any]]:
