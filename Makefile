@@ -17,7 +17,7 @@ CHECKOV_VERSION ?= 3.3.30
 # once), the slowest files first; tests/conftest.py orders them and names the files that share one.
 PYTEST_XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
 
-.PHONY: venv demo test test-needs tools chaos bench clean
+.PHONY: venv demo test unit lint test-needs tools chaos bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,8 +74,17 @@ test-needs:
 	@$(MAKE) --no-print-directory -j4 --output-sync=target $(TEST_NEEDS)
 
 # dbt and dagster-webserver must be on PATH for dagster-dbt and the webserver test.
-test: test-needs
+test: test-needs lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+
+# ruff's rules are in pyproject.toml; the suite does not start while they fail.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+# The unit tests alone (UNIT_FILES in tests/conftest.py: no server, no process, no dbt, Dagster or
+# Terraform), in under a minute; `make test` runs them with the rest.
+unit: venv
+	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
 
 chaos: venv
 	PITCHLAKE_CHAOS_KILLS=30 $(BIN)/python -m pytest -m chaos $(PYTEST_ARGS)

@@ -13,8 +13,8 @@ from pathlib import Path
 from pitchlake.config import load_config
 from pitchlake.lake import open_lake
 from pitchlake.runner import ingest
-from pitchlake.sandbox import Sandbox
 from pitchlake.testing.config import write_config
+from pitchlake_sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "api-football"

@@ -1,11 +1,12 @@
 """dbt on DuckDB over a synthetic lake: full build, the bare-scan floor, and an incremental run.
 
-    .venv/bin/python bench/bench_dbt.py                      # 20 leagues x 10 seasons (~76,000 fixtures), ~5 min
-    .venv/bin/python bench/bench_dbt.py --detail-rounds 1    # the same without most fixture details (a 0.2 GB lake)
-    .venv/bin/python bench/bench_dbt.py --quick [--json]     # 4 leagues x 3 seasons, one run of each
+    .venv/bin/python bench/bench_dbt.py                      # 20 leagues x 10 seasons (~76,000 fixtures, ~2.8 GB)
+    .venv/bin/python bench/bench_dbt.py --detail-rounds 1    # the same without most fixture details (~0.35 GB)
+    .venv/bin/python bench/bench_dbt.py --quick [--json]     # 4 leagues x 3 seasons (170 MB), one run of each
 
 The lake is what ingestion of the shipped config ends up with for those seasons: fixtures,
-standings, teams, players, leagues, venues, and the details of every finished match.
+standings, teams, players, leagues, venues, and the details of every finished match, all from the
+sandbox's world (:mod:`pitchlake_sandbox.synthetic_lake`, the lake the dbt tests build over too).
 
 Figures (wall time, median of --repeat runs where it applies):
 
@@ -33,19 +34,14 @@ import json
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from synthetic_lake import PARTITION_KEYS, add_day, write_synthetic_lake  # noqa: E402
-
-from pitchlake.config import load_config  # noqa: E402
-from pitchlake.testing.config import new_project  # noqa: E402
-from pitchlake.transform import run_dbt  # noqa: E402
+from pitchlake.config import load_config
+from pitchlake.testing.config import new_project
+from pitchlake.transform import run_dbt
+from pitchlake_sandbox.synthetic_lake import PARTITION_KEYS, add_day, write_synthetic_lake
 
 GOAL = 0.15  # incremental build / full build, wall time
 NOTHING = "tag:pitchlake_bench_selects_nothing"  # a selector no node matches

@@ -28,11 +28,9 @@ from pathlib import Path
 
 import psutil
 import requests
+from bench_sandbox import start_sandbox, stop_sandbox  # a script's own folder is on sys.path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sandbox import start_sandbox, stop_sandbox  # noqa: E402
-
-from pitchlake.testing.config import write_config  # noqa: E402
+from pitchlake.testing.config import write_config
 
 KEY = "bench-key"
 TODAY = "2025-01-26"
@@ -86,7 +84,7 @@ def run(args) -> dict:
     partitions = math.ceil(args.pages / PAGES_PER_PARTITION)
     leagues = list(range(FIRST_LEAGUE, FIRST_LEAGUE + math.ceil(partitions / len(SEASONS))))
     env = {key: value for key, value in os.environ.items()
-           if key not in ("API_FOOTBALL_BASE_URL", "PITCHLAKE_LAKE", "PITCHLAKE_CONFIG", "PITCHLAKE_MINUTE_SECONDS")}
+           if key not in ("API_FOOTBALL_BASE_URL", "PITCHLAKE_LAKE", "PITCHLAKE_CONFIG")}
     env.update(FOOTBALL_API_KEY=KEY, PITCHLAKE_TODAY=TODAY)
     sandbox, url = start_sandbox("--key", KEY, "--per-minute", str(10**7), "--per-day", str(10**8),
                                  "--today", TODAY, recorded=False)

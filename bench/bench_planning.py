@@ -38,6 +38,7 @@ from pitchlake.lake import DEFAULT_LAYOUT, open_lake, partition_key
 from pitchlake.planner import Selection, page_name, plan
 from pitchlake.plugins import registry
 from pitchlake.testing.config import write_config
+from pitchlake_api_football.envelope import envelope as api_envelope
 
 GOAL = 15
 TODAY = "2025-01-26"
@@ -53,13 +54,12 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "pitchlake-bench-key", "AWS_SECRET_ACCESS_KE
 def layout(partitions: int) -> tuple[list[int], list[int], list[dict]]:
     seasons = list(range(FIRST_SEASON, FIRST_SEASON + min(SEASONS, partitions)))
     leagues = list(range(FIRST_LEAGUE, FIRST_LEAGUE + math.ceil(partitions / len(seasons))))
-    cells = [{"season": str(s), "league_id": str(l)} for l in leagues for s in seasons]  # rounded up to whole leagues
+    cells = [{"season": str(s), "league_id": str(league)} for league in leagues for s in seasons]  # rounded up to whole leagues
     return seasons, leagues, cells
 
 
 def envelope(cell: dict) -> bytes:
-    return json.dumps({"get": "teams", "parameters": {"league": cell["league_id"], "season": cell["season"]},
-                       "errors": [], "results": 0, "paging": {"current": 1, "total": 1}, "response": []}).encode()
+    return json.dumps(api_envelope("teams", {"league": cell["league_id"], "season": cell["season"]}, [])).encode()
 
 
 def objects(name: str, cells: list[dict], pages: int) -> list[tuple[str, dict]]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import itertools
 import json
 import math
 import os
@@ -37,17 +38,19 @@ import time
 from pathlib import Path
 
 import requests
+from bench_sandbox import start_sandbox, stop_sandbox  # a script's own folder is on sys.path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sandbox import start_sandbox, stop_sandbox  # noqa: E402
-
-from pitchlake.testing.config import write_config  # noqa: E402
+from pitchlake.testing.config import write_config
 
 KEY = "bench-key"
 TODAY = "2025-01-26"
 GOAL = 0.9
 FIRST_SEASON, SEASONS = 2008, 40  # the config schema allows 2008..2100
 FIRST_LEAGUE = 1001  # any id works in the sandbox; these are synthetic leagues
+#: ``python -m pitchlake ARGS...`` with pitchlake's rate-limit window set to the sandbox's "minute"
+#: (the first argument), so that a short minute shortens both sides.
+PITCHLAKE_WITH_MINUTE = ("import runpy, sys; import pitchlake.client as client; "
+                         "client.MINUTE_SECONDS = float(sys.argv.pop(1)); runpy.run_module('pitchlake', run_name='__main__')")
 
 
 def sandbox_options(args) -> list[str]:
@@ -135,7 +138,7 @@ def run(args) -> dict:
     leagues = math.ceil(needed / SEASONS)
     env = {key: value for key, value in os.environ.items()
            if key not in ("API_FOOTBALL_BASE_URL", "PITCHLAKE_LAKE", "PITCHLAKE_CONFIG")}
-    env.update(FOOTBALL_API_KEY=KEY, PITCHLAKE_TODAY=TODAY, PITCHLAKE_MINUTE_SECONDS=str(args.minute_seconds))
+    env.update(FOOTBALL_API_KEY=KEY, PITCHLAKE_TODAY=TODAY)
     ours, ours_url = start_sandbox(*sandbox_options(args), recorded=False)
     naive, naive_url = None, None
     ingest = None
@@ -156,14 +159,15 @@ def run(args) -> dict:
             poller.start()
             started = time.monotonic()
             stderr_file = open(tmp / "ingest.stderr", "w+")
-            ingest = subprocess.Popen([sys.executable, "-m", "pitchlake", "ingest", "--json", "--config", str(config)],
+            ingest = subprocess.Popen([sys.executable, "-c", PITCHLAKE_WITH_MINUTE, str(args.minute_seconds),
+                                       "ingest", "--json", "--config", str(config)],
                                       stdout=subprocess.DEVNULL, stderr=stderr_file, text=True, env=env, cwd=tmp)
             # The run starts at the sandbox's first request (after the CLI's start-up and planning).
             t0 = None
             limit_wait = started + 120
             while t0 is None and time.monotonic() < limit_wait and ingest.poll() is None:
                 time.sleep(0.05)
-                for (before, n_before), (t, n) in zip(poller.samples, poller.samples[1:]):
+                for (before, _), (_, n) in itertools.pairwise(poller.samples):
                     if n > 0:
                         t0 = before  # the last sample that saw none: at most one interval early
                         break
@@ -250,7 +254,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300, help="requests per minute, sandbox and config (default 300)")
     parser.add_argument("--latency-ms", type=float, default=100.0, help="latency of every answer (default 100)")
     parser.add_argument("--minute-seconds", type=float, default=60.0,
-                        help="length of the 'minute' in the sandbox and in pitchlake (PITCHLAKE_MINUTE_SECONDS); "
+                        help="length of the 'minute' in the sandbox and in pitchlake (pitchlake.client.MINUTE_SECONDS); "
                              "shorter for a quick run (default 60)")
     parser.add_argument("--concurrency", type=int, default=8, help="pitchlake's worker threads (default 8)")
     parser.add_argument("--json", action="store_true", help="print one JSON object of figures instead of text")

@@ -1,6 +1,6 @@
 """How many small requests a second the sandbox serves to keep-alive clients (goal: 500).
 
-The sandbox runs in its own process (``python -m pitchlake.sandbox serve``), as it does for a
+The sandbox runs in its own process (``python -m pitchlake_sandbox serve``), as it does for a
 developer, so that it does not share a GIL with the clients: N threads, each with its own
 ``requests.Session`` (one keep-alive connection), send a mix of small requests until a request
 budget or a time budget is spent. The sandbox's own count (``/_sandbox/stats``) must agree with
@@ -42,9 +42,9 @@ MIX = (
 
 
 def start_sandbox(*options: str, recorded: bool = True) -> tuple[subprocess.Popen, str]:
-    """``python -m pitchlake.sandbox serve --port 0 OPTIONS`` in its own process; (process, base URL).
+    """``python -m pitchlake_sandbox serve --port 0 OPTIONS`` in its own process; (process, base URL).
     The other benchmarks of this folder start theirs with this too. Stop it with :func:`stop_sandbox`."""
-    command = [sys.executable, "-m", "pitchlake.sandbox", "serve", "--port", "0", *options]
+    command = [sys.executable, "-m", "pitchlake_sandbox", "serve", "--port", "0", *options]
     data = ROOT / "tests" / "data" / "api-football"
     if recorded and data.is_dir():
         command += ["--data", str(data)]

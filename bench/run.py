@@ -107,7 +107,7 @@ def fmt(value, unit: str = "") -> str:
 
 def table(results: list[tuple[str, list[dict], float, str | None]], info: dict, quick: bool) -> str:
     lines = ["| figure | value | reference | ratio | goal met? |", "|---|---|---|---|---|"]
-    for name, rows, seconds, error in results:
+    for name, rows, _, error in results:
         for row in rows:
             ratio = row.get("ratio")
             met = row.get("met")
@@ -117,7 +117,7 @@ def table(results: list[tuple[str, list[dict], float, str | None]], info: dict, 
                          f"{row.get('reference', '-')} | {fmt(ratio)} | {verdict} |")
         if error:
             lines.append(f"| {name}: benchmark failed | {error} | - | - | **no** |")
-    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     durations = ", ".join(f"{name} {seconds:.0f} s" for name, _, seconds, _ in results)
     lines += [
         "",
@@ -142,7 +142,7 @@ def main() -> int:
         rows, seconds, error = run_one(name, args.quick)
         results.append((name, rows, seconds, error))
     if args.json:
-        print(json.dumps({"machine": info, "date": dt.datetime.now(dt.timezone.utc).isoformat(), "quick": args.quick,
+        print(json.dumps({"machine": info, "date": dt.datetime.now(dt.UTC).isoformat(), "quick": args.quick,
                           "benchmarks": {name: {"figures": rows, "seconds": round(seconds, 1), "error": error}
                                          for name, rows, seconds, error in results}}, indent=2))
     else:

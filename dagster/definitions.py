@@ -6,53 +6,58 @@ endpoint plugins: do not edit. `pitchlake render dagster --check` fails when it 
 
 from pathlib import Path
 
-from dagster import Definitions, EnvVar, define_asset_job
+from dagster import Definitions, EnvVar
 from dagster_dbt import DbtCliResource, DbtProject
 
 from pitchlake_dagster.runtime import (
     ApiFootballResource,
     LakeResource,
     PitchlakeResource,
-    current_season_schedule,
     dbt_models,
     endpoint_asset,
     freshness_checks,
-    season_league_partitions,
+    ingest_schedule,
+    partitions,
 )
 
 #: The project folder: this module is its dagster/definitions.py.
 ROOT = Path(__file__).resolve().parents[1]
+CONFIG = str(ROOT / "config/endpoints.json")
 
-PARTITIONS = season_league_partitions(
-    seasons=["2024", "2026"],
-    leagues=["39"],
+#: Each endpoint is partitioned by its own keys, with the values the config gives them.
+BY_LEAGUE_ID = partitions(
+    league_id=["39"],
 )
-CURRENT_SEASON = "2026"
+BY_LEAGUE_ID_SEASON = partitions(
+    league_id=["39"],
+    season=["2024", "2026"],
+)
+UNPARTITIONED = partitions()
 
 raw_leagues = endpoint_asset(
     "leagues",
-    partitions_def=PARTITIONS,
+    partitions=BY_LEAGUE_ID,
     api_path="leagues",
     refresh="daily",
     description="A league with all its seasons and their coverage flags.",
 )
 raw_teams = endpoint_asset(
     "teams",
-    partitions_def=PARTITIONS,
+    partitions=BY_LEAGUE_ID_SEASON,
     api_path="teams",
     refresh="daily",
     description="The teams of a league season, with their home venue.",
 )
 raw_fixtures = endpoint_asset(
     "fixtures",
-    partitions_def=PARTITIONS,
+    partitions=BY_LEAGUE_ID_SEASON,
     api_path="fixtures",
     refresh="daily",
     description="Every match of a league season, with its status and score.",
 )
 raw_venues = endpoint_asset(
     "venues",
-    partitions_def=PARTITIONS,
+    partitions=UNPARTITIONED,
     api_path="venues",
     refresh="daily",
     description="The venues of each country that has a league of the scope.",
@@ -60,7 +65,7 @@ raw_venues = endpoint_asset(
 )
 raw_fixture_details = endpoint_asset(
     "fixture_details",
-    partitions_def=PARTITIONS,
+    partitions=BY_LEAGUE_ID_SEASON,
     api_path="fixtures",
     refresh="daily",
     description="Finished matches with their events, lineups, team and player statistics, fetched once each.",
@@ -68,7 +73,7 @@ raw_fixture_details = endpoint_asset(
 )
 raw_standings = endpoint_asset(
     "standings",
-    partitions_def=PARTITIONS,
+    partitions=BY_LEAGUE_ID_SEASON,
     api_path="standings",
     refresh="daily",
     description="The league table(s) of a league season.",
@@ -76,7 +81,7 @@ raw_standings = endpoint_asset(
 )
 raw_players = endpoint_asset(
     "players",
-    partitions_def=PARTITIONS,
+    partitions=BY_LEAGUE_ID_SEASON,
     api_path="players",
     refresh="daily",
     description="Every player of a league season with his season statistics (20 a page).",
@@ -97,23 +102,38 @@ dbt_project = DbtProject(project_dir=ROOT / "dbt", profiles_dir=ROOT / "dbt")
 dbt_project.prepare_if_dev()
 dbt_assets = dbt_models(dbt_project)
 
-current_season = define_asset_job("current_season", selection=RAW_ASSETS)
-
 defs = Definitions(
     assets=[*RAW_ASSETS, dbt_assets],
-    asset_checks=freshness_checks(RAW_ASSETS, current_season=CURRENT_SEASON),
-    jobs=[current_season],
+    asset_checks=freshness_checks(RAW_ASSETS, config_path=CONFIG),
     schedules=[
-        current_season_schedule(
-            current_season,
+        ingest_schedule(
+            "ingest_by_league_id",
+            assets=[raw_leagues],
             cron_schedule="0 6 * * *",
-            season=CURRENT_SEASON,
-            partitions_def=PARTITIONS,
+            config_path=CONFIG,
+        ),
+        ingest_schedule(
+            "ingest_by_league_id_season",
+            assets=[
+                raw_teams,
+                raw_fixtures,
+                raw_fixture_details,
+                raw_standings,
+                raw_players,
+            ],
+            cron_schedule="0 6 * * *",
+            config_path=CONFIG,
+        ),
+        ingest_schedule(
+            "ingest",
+            assets=[raw_venues],
+            cron_schedule="0 6 * * *",
+            config_path=CONFIG,
         ),
     ],
     resources={
         "pitchlake": PitchlakeResource(
-            config_path=str(ROOT / "config/endpoints.json"),
+            config_path=CONFIG,
             lake=LakeResource(uri=EnvVar("PITCHLAKE_LAKE")),
             api=ApiFootballResource(api_key=EnvVar("FOOTBALL_API_KEY")),
         ),

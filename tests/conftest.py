@@ -1,15 +1,23 @@
 """Fixtures every test may use: real servers on 127.0.0.1 (moto S3, the sandbox), and the
-ingestion rig of tests/rig.py. Also how `make test` shares the files among pytest-xdist workers."""
+ingestion rig of tests/rig.py. Also which tests are unit tests, and how `make test` shares the
+files among pytest-xdist workers."""
 
 from pathlib import Path
 
 import pytest
 
-from pitchlake.sandbox import Sandbox
+from pitchlake_sandbox import Sandbox
 
 from .rig import KEY, MINIMUM, TODAY, Rig
 
 pytest_plugins = ["pitchlake.testing.moto", "pitchlake.testing.sandbox"]
+
+#: The unit tests (`pytest -m unit`, `make unit`: under a minute): the files none of whose tests
+#: starts a server or a process, or calls dbt, Dagster or Terraform. Every other file's tests are
+#: marked `integration`; a new file is one until it is listed here.
+UNIT_FILES = {
+    "test_api_football_endpoints.py", "test_client_units.py", "test_contract.py", "test_docs.py", "test_lake_keys.py",
+}
 
 #: The slowest test files, slowest first (pytest --durations, one file's tests together). With
 #: `--dist loadfile --no-loadscope-reorder` (make test) the workers take the files in this order,
@@ -32,6 +40,20 @@ def _file_of(nodeid: str) -> str:
 def _rank(name: str) -> int:
     name = SAME_WORKER_AS.get(name, name)
     return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+
+def pytest_itemcollected(item):
+    """Marks each test `unit` or `integration` by its file (UNIT_FILES), before `-m` selects."""
+    item.add_marker("unit" if Path(_file_of(item.nodeid)).name in UNIT_FILES else "integration")
+
+
+def pytest_ignore_collect(collection_path: Path, config):
+    """With `-m unit`, the other files are not even imported (Dagster's and dbt's imports alone
+    take seconds)."""
+    if config.getoption("markexpr") == "unit" and collection_path.name.startswith("test_") \
+            and collection_path.suffix == ".py" and collection_path.name not in UNIT_FILES:
+        return True
+    return None
 
 
 @pytest.hookimpl(trylast=True)

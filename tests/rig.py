@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pitchlake.config import load_config
@@ -53,3 +55,22 @@ def cli(config: Path, *args, env=None, **kwargs):
     environment = {**os.environ, **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "pitchlake", *args, "--config", str(config)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, cwd=ROOT, **kwargs)
+
+
+def sigkill_mid_run(rig: Rig, process: subprocess.Popen, requests: int, rng: random.Random) -> bool:
+    """SIGKILL ``process`` (a ``pitchlake ingest`` against ``rig``'s sandbox) once the sandbox has
+    served ``requests`` more requests, after a random part of one answer's latency: a moment in the
+    middle of the run, told by the sandbox's count rather than by a clock. Returns whether the
+    process died of the kill (False: it finished first, and its ``returncode`` says how)."""
+    target = rig.served() + requests
+    deadline = time.monotonic() + 60
+    while rig.served() < target:
+        if process.poll() is not None:
+            process.communicate(timeout=60)
+            return False
+        assert time.monotonic() < deadline, f"{target - rig.served()} requests short of the kill after 60 s"
+        time.sleep(0.005)
+    time.sleep(rng.uniform(0, 0.03))
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    return process.returncode == -signal.SIGKILL

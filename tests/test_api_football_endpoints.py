@@ -360,7 +360,14 @@ class InMemoryLake:
                 yield partition, item
 
 
-PL_2024 = Scope(seasons=(2024,), leagues=(39,), current_season=2024)
+
+
+def scope(seasons, leagues, current_season) -> Scope:
+    """The config's scope as ``load_config`` types it."""
+    return Scope({"seasons": tuple(seasons), "leagues": tuple(leagues), "current_season": current_season})
+
+
+PL_2024 = scope(seasons=(2024,), leagues=(39,), current_season=2024)
 
 
 def _derive(endpoint: str, lake: InMemoryLake) -> list[dict]:
@@ -404,7 +411,7 @@ def test_fixture_details_never_asks_twice_for_an_id_the_api_left_out():
 
 def test_fixture_details_waits_for_the_final_whistle():
     euro = items(EURO_2020_FIXTURES)
-    lake = InMemoryLake(Scope((2020,), (4,), 2020), {"fixtures": [({"season": "2020", "league_id": "4"}, euro)]})
+    lake = InMemoryLake(scope((2020,), (4,), 2020), {"fixtures": [({"season": "2020", "league_id": "4"}, euro)]})
     (derived,) = _derive("fixture_details", lake)
     finished = {item["fixture"]["id"] for item in euro if item["fixture"]["status"]["short"] in FINISHED_STATUSES}
     assert len(finished) == 266 + 4 + 2
@@ -418,7 +425,7 @@ def test_fixture_details_only_for_the_scope():
         ({"season": "2024", "league_id": "39"}, items(PL_2024_FIXTURES)),
     ]})
     assert [(p["season"], p["league_id"]) for p in _derive("fixture_details", lake)] == [("2024", "39")]
-    two_seasons = InMemoryLake(Scope((2020, 2024), (4, 39), 2024), lake.latest)
+    two_seasons = InMemoryLake(scope((2020, 2024), (4, 39), 2024), lake.latest)
     assert [(p["season"], p["league_id"]) for p in _derive("fixture_details", two_seasons)] == [("2020", "4"), ("2024", "39")]
 
 
@@ -430,7 +437,7 @@ def test_fixture_details_fetches_exactly_the_finished_undetailed_fixtures(data):
     detailed_ids = set(data.draw(st.lists(st.sampled_from(ids), max_size=60)))
     partition = {"season": "2020", "league_id": "4"}
     lake = InMemoryLake(
-        Scope((2020,), (4,), 2020),
+        scope((2020,), (4,), 2020),
         {"fixtures": [(partition, euro)]},
         older={"fixture_details": [(partition, [item for item in euro if item["fixture"]["id"] in detailed_ids])]},
     )
@@ -453,7 +460,7 @@ def test_team_endpoints_derive_the_teams_of_the_scope(endpoint):
 
 
 def test_teams_in_two_seasons_are_fetched_once():
-    lake = InMemoryLake(Scope((2023, 2024), (39,), 2024), {"teams": [
+    lake = InMemoryLake(scope((2023, 2024), (39,), 2024), {"teams": [
         ({"season": "2023", "league_id": "39"}, items("teams/pl_39_2023_obissing.json")),
         ({"season": "2024", "league_id": "39"}, items("teams/pl_39_2024_footballay.json")),
     ]})
@@ -474,8 +481,8 @@ def test_venues_skip_world_and_leagues_outside_the_scope():
     by_id = {item["league"]["id"]: item for item in every_league}
     stored = [({"league_id": str(league_id)}, [item]) for league_id, item in by_id.items()]
     # 2: UEFA Champions League (World), 307: Saudi Pro League, 140: La Liga.
-    scope = Scope((2024,), (2, 39, 140, 307), 2024)
-    assert _derive("venues", InMemoryLake(scope, {"leagues": stored})) == [
+    four_leagues = scope((2024,), (2, 39, 140, 307), 2024)
+    assert _derive("venues", InMemoryLake(four_leagues, {"leagues": stored})) == [
         {"country": "England"}, {"country": "Saudi-Arabia"}, {"country": "Spain"},
     ]
 

@@ -1,10 +1,21 @@
-"""Unit tests of single functions of the client: the error taxonomy and the rate limiter's
+"""Unit tests of single functions of the client: the error taxonomy, the retry policy and the rate limiter's
 arithmetic. Everything that crosses HTTP is tested against the sandbox in test_ingest*.py."""
 
 import pytest
 
-from pitchlake.client import (Budget, BudgetExhausted, FatalApiError, OutOfPlan, QuotaExhausted, RateLimiter,
-                              TransientApiError, classify)
+from pitchlake.client import (
+    ApiClient,
+    BadResponse,
+    Budget,
+    BudgetExhausted,
+    FatalApiError,
+    OutOfPlan,
+    QuotaExhausted,
+    RateLimiter,
+    TransientApiError,
+    classify,
+)
+from pitchlake.config import ApiConfig, Limits
 
 
 @pytest.mark.parametrize("errors, kind", [
@@ -71,3 +82,54 @@ def test_budget_stops_at_max_requests_and_at_the_daily_quota():
     with pytest.raises(BudgetExhausted) as stopped:
         daily.reserve()
     assert stopped.value.reason == "daily_quota"
+
+
+def flaky_client(monkeypatch, outcomes, max_retries=5):
+    """A client whose attempts raise ``outcomes`` in turn (then succeed), and the waits it slept."""
+    slept: list[float] = []
+    config = ApiConfig(base_url="http://127.0.0.1:9", auth="apisports", limits=Limits(per_day=100, per_minute=10),
+                       max_retries=max_retries)
+    client = ApiClient(config, key="a-key", sleep=slept.append)
+    calls = iter(outcomes)
+    attempts: list[tuple] = []
+
+    def attempt(path, params):
+        attempts.append((path, dict(params)))
+        outcome = next(calls, None)
+        if outcome is not None:
+            raise outcome
+        return "answer"
+
+    monkeypatch.setattr(client, "_attempt", attempt)
+    return client, attempts, slept
+
+
+def test_transient_errors_are_retried_with_full_jitter_under_a_growing_ceiling(monkeypatch):
+    client, attempts, slept = flaky_client(monkeypatch, [TransientApiError("HTTP 503")] * 5)
+    assert client.get("teams", {"league": 39}) == "answer"
+    assert len(attempts) == 6 and len(slept) == 5
+    # attempt n waits a random time in [0, min(60, 2 ** (n - 1))] seconds
+    assert all(0 <= wait <= min(60, 2 ** n) for n, wait in enumerate(slept))
+
+
+def test_a_request_gives_up_after_max_retries_and_says_so(monkeypatch):
+    client, attempts, slept = flaky_client(monkeypatch, [TransientApiError("HTTP 500")] * 10, max_retries=3)
+    with pytest.raises(TransientApiError, match=r"teams \{'league': 39\}: gave up after 4 attempts: HTTP 500"):
+        client.get("teams", {"league": 39})
+    assert len(attempts) == 4 and len(slept) == 3
+
+
+@pytest.mark.parametrize("error", [FatalApiError("token"), QuotaExhausted("requests"), OutOfPlan("plan"),
+                                   BadResponse("NaN"), BudgetExhausted("max_requests")])
+def test_other_errors_are_never_retried(monkeypatch, error):
+    client, attempts, slept = flaky_client(monkeypatch, [error])
+    with pytest.raises(type(error)) as raised:
+        client.get("teams", {"league": 39})
+    assert raised.value is error and len(attempts) == 1 and slept == []
+
+
+def test_the_backoff_ceiling_is_sixty_seconds(monkeypatch):
+    client, attempts, slept = flaky_client(monkeypatch, [TransientApiError("HTTP 502")] * 12, max_retries=12)
+    monkeypatch.setattr("random.uniform", lambda low, high: high)  # always the ceiling
+    assert client.get("teams", {"league": 39}) == "answer"
+    assert slept == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60, 60]

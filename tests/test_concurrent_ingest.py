@@ -6,14 +6,22 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .rig import MINIMUM, Rig, cli
+from .rig import KEY, MINIMUM, Rig, cli
+
+#: The second process's API key: the sandbox counts each key's requests, in the order it served them.
+SECOND_KEY = "second-sandbox-key"
 
 
 def test_two_ingests_at_once_split_the_work(tmp_path, sandbox_factory, api_key, clean_lake, lake_uri):
-    rig = Rig(tmp_path, sandbox_factory, lake_uri, latency_ms=50)
-    first, second = cli(rig.config_path, "ingest", "--json"), cli(rig.config_path, "ingest", "--json")
+    rig = Rig(tmp_path, sandbox_factory, lake_uri, latency_ms=50, keys=(KEY, SECOND_KEY))
+    first = cli(rig.config_path, "ingest", "--json")
+    second = cli(rig.config_path, "ingest", "--json", env={"FOOTBALL_API_KEY": SECOND_KEY})
     outputs = [process.communicate(timeout=180) for process in (first, second)]
     assert first.returncode == 0 and second.returncode == 0, [err[-400:] for _, err in outputs]
+    # they ran at once: each sent requests, and each one's first came before the other's last
+    ran = rig.sandbox.stats()["by_key"]
+    assert set(ran) == {KEY, SECOND_KEY}, ran
+    assert ran[KEY]["first"] < ran[SECOND_KEY]["last"] and ran[SECOND_KEY]["first"] < ran[KEY]["last"], ran
     # the first one to finish may have left derived work to the other; a third run completes
     # whatever that was and must find nothing left to pay for
     third = cli(rig.config_path, "ingest")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pitchlake.config import Config, ConfigError, load_config
+from pitchlake.config import Config, ConfigError, Defaults, load_config, schema
+from pitchlake.names import NAME_PATTERN, InvalidName, check_name, is_valid_name
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "config" / "endpoints.json"
@@ -29,10 +30,37 @@ def test_shipped_config_loads_into_a_typed_model():
     assert isinstance(config, Config)
     names = [endpoint.name for endpoint in config.endpoints]
     assert {"leagues", "teams", "fixtures", "standings", "players"} <= set(names)
-    assert config.scope.leagues == (39,)
+    assert config.scope.values("leagues") == (39,) and config.scope["current_season"] == 2026
     assert config.api.limits.per_minute == 10
     assert config.lake.uri == f"file://{ROOT}/lake"  # file://./lake, in the project folder
     assert all(endpoint.refresh == "daily" for endpoint in config.endpoints)
+
+
+def test_the_config_keeps_its_defaults_for_the_adapters(tmp_path):
+    """The Step Functions adapter's one schedule is ``defaults.schedule``, read from the model."""
+    assert load_config(SHIPPED).defaults == Defaults(refresh="daily", schedule="0 6 * * *")
+    document = shipped()
+    document["defaults"] = {"schedule": "30 4 * * 1"}
+    document["endpoints"] = [{"plugin": "leagues"}, {"plugin": "teams", "schedule": "0 1 * * *"}]
+    config = load_config(write(tmp_path, document))
+    assert config.defaults == Defaults(refresh="daily", schedule="30 4 * * 1")
+    assert [endpoint.schedule for endpoint in config.endpoints] == ["30 4 * * 1", "0 1 * * *"]
+    del document["defaults"]
+    assert load_config(write(tmp_path, document)).defaults == Defaults()
+
+
+def test_the_schema_names_endpoints_with_the_one_name_rule():
+    """config/endpoints.json's pattern is pitchlake.names' (a JSON Schema cannot import it), and
+    the shipped copy is the project's."""
+    pattern = schema()["properties"]["endpoints"]["items"]["properties"]["name"]["pattern"]
+    assert pattern == NAME_PATTERN
+    assert json.loads((ROOT / "schemas" / "endpoints.schema.json").read_text()) == schema()
+    for name in ("fixtures", "players_squads", "x", "a" * 63):
+        assert is_valid_name(name) and check_name(name) == name
+    for name in ("Fixtures", "1x", "_x", "fix-tures", "a" * 64, "fixtures\n", "", None):
+        assert not is_valid_name(name)
+        with pytest.raises(InvalidName):
+            check_name(name)
 
 
 def test_environment_overrides_locations_only(monkeypatch):

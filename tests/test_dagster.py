@@ -20,8 +20,8 @@ import pytest
 
 from pitchlake.config import load_config
 from pitchlake.plugins import registry
-from pitchlake.render import RenderContext, render
 from pitchlake.project import init
+from pitchlake.render import RenderContext, render
 from pitchlake.testing.config import new_project, write_config
 from pitchlake.transform import league_table
 from pitchlake_dagster import DagsterAdapter, register_adapters
@@ -36,6 +36,11 @@ TODAY = "2025-01-26"
 SECRET = "pl-dagster-SECRET-0123456789"
 ENABLED = ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"]
 PARTITION = "39|2024"  # league_id|season: dagster orders the dimensions by name
+#: Each endpoint is partitioned by its own keys: by league and season, by league alone
+#: (``leagues``), or not at all when its keys are what it derives (``venues``: a country).
+BY_LEAGUE_SEASON = ["teams", "fixtures", "fixture_details", "standings", "players"]
+#: The jobs, one per set of keys: the order a backfill of every partition of the scope runs them in.
+JOBS = {"ingest_by_league_id": "39", "ingest_by_league_id_season": PARTITION, "ingest": None}
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -143,13 +148,16 @@ def test_dagster_definitions_validate_passes(dbt_manifest, tmp_path):
     assert "All code locations passed validation" in result.stdout + result.stderr
 
 
-def test_one_partitioned_asset_per_enabled_endpoint_with_the_endpoints_dependencies(definitions):
+def test_one_asset_per_enabled_endpoint_partitioned_by_its_own_keys_with_the_endpoints_dependencies(definitions):
     graph = definitions.defs.resolve_asset_graph()
     raw = {key.path[1]: graph.get(key) for key in graph.get_all_asset_keys() if key.path[0] == "raw"}
     assert sorted(raw) == sorted(ENABLED)
-    for node in raw.values():
-        assert node.partitions_def.get_partition_keys() == [PARTITION, "39|2026"]  # a closed season and the current one
-        assert {dimension.name for dimension in node.partitions_def.partitions_defs} == {"season", "league_id"}
+    for name in BY_LEAGUE_SEASON:
+        partitions_def = raw[name].partitions_def
+        assert partitions_def.get_partition_keys() == [PARTITION, "39|2026"]  # a closed season and the current one
+        assert {dimension.name for dimension in partitions_def.partitions_defs} == {"season", "league_id"}
+    assert raw["leagues"].partitions_def.get_partition_keys() == ["39"], "leagues has no season"
+    assert raw["venues"].partitions_def is None, "venues are keyed by a country its derive finds: one run"
     parents = {name: sorted(key.path[1] for key in node.parent_keys) for name, node in raw.items()}
     # depends_on from the endpoints, plus leagues wherever the planner reads its coverage flags
     assert parents == {"leagues": [], "teams": [], "fixtures": [], "venues": ["leagues"],
@@ -174,13 +182,22 @@ def test_each_dbt_source_is_its_raw_asset(definitions):
                                                       dg.AssetKey(["marts", "league_table"])}, "dbt tests are asset checks"
 
 
-def test_the_schedule_runs_the_current_seasons_partitions_at_the_configs_cron(definitions, tmp_path):
-    schedule = definitions.defs.resolve_schedule_def("current_season_schedule")
-    assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
-    assert schedule.job_name == "current_season"
+def tick(defs: dg.Definitions, job: str) -> list[str | None]:
+    """The partitions a tick of the schedule of ``job`` requests runs of."""
+    schedule = defs.resolve_schedule_def(f"{job}_schedule")
     with dg.instance_for_test() as instance:
-        tick = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, repository_def=definitions.defs.get_repository_def()))
-    assert [request.partition_key for request in tick.run_requests] == ["39|2026"], "the shipped schedule runs"
+        result = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def()))
+    return sorted((request.partition_key for request in result.run_requests), key=str)
+
+
+def test_the_schedules_run_the_partitions_that_are_not_closed_at_the_configs_cron(definitions, tmp_path):
+    for job in JOBS:
+        schedule = definitions.defs.resolve_schedule_def(f"{job}_schedule")
+        assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
+        assert schedule.job_name == job
+    # the shipped schedules: the current season (2024 is closed), the league, the countries
+    assert {job: tick(definitions.defs, job) for job in JOBS} == {
+        "ingest_by_league_id_season": ["39|2026"], "ingest_by_league_id": ["39"], "ingest": [None]}
 
     root = tmp_path / "root"
     config = new_project(root, base_url="http://127.0.0.1:9", lake_uri="file://./lake",
@@ -190,12 +207,11 @@ def test_the_schedule_runs_the_current_seasons_partitions_at_the_configs_cron(de
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATH", environment()["PATH"])
         module = load_module(root / DEFINITIONS)
-    job = module.defs.resolve_job_def("current_season")
+    job = module.defs.resolve_job_def("ingest_by_league_id_season")
     assert sorted(job.partitions_def.get_partition_keys()) == ["140|2023", "140|2024", "39|2023", "39|2024"]
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(instance=instance, repository_def=module.defs.get_repository_def())
-        tick = module.defs.resolve_schedule_def("current_season_schedule").evaluate_tick(context)
-    assert sorted(request.partition_key for request in tick.run_requests) == ["140|2024", "39|2024"]
+    assert sorted(module.defs.resolve_job_def("ingest_by_league_id").partitions_def.get_partition_keys()) == ["140", "39"]
+    assert tick(module.defs, "ingest_by_league_id_season") == ["140|2024", "39|2024"]
+    assert tick(module.defs, "ingest_by_league_id") == ["140", "39"], "a league has no closed season of its own"
 
 
 # Materialising --------------------------------------------------------------------------------
@@ -230,25 +246,32 @@ def test_a_raw_partition_then_the_dbt_models_on_moto_s3(definitions, engine_env,
     config = write_config(tmp_path / "config.json", base_url=sandbox.url, lake_uri="file:///not/this/lake")
     defs = with_test_config(definitions, config)
 
+    def run_every_job():
+        return [defs.resolve_job_def(job).execute_in_process(partition_key=key, instance=instance) for job, key in JOBS.items()]
+
     with dg.instance_for_test() as instance:
-        job = defs.resolve_job_def("current_season")
-        first = job.execute_in_process(partition_key=PARTITION, instance=instance)
-        assert first.success
-        spent = materialisations(first)
+        first = run_every_job()
+        assert all(run.success for run in first)
+        spent = {name: m for run in first for name, m in materialisations(run).items()}
         assert sorted(spent) == sorted(ENABLED)
         assert sum(m["api_requests"] for m in spent.values()) == sandbox.stats()["total"] == 51
         assert spent["players"]["pages_written"] == 27 and spent["fixture_details"]["api_requests"] == 19
         assert spent["fixtures"]["lake_path"] == f"{s3_lake_uri}/raw/fixtures/season=2024/league_id=39"
+        assert spent["leagues"]["lake_path"] == f"{s3_lake_uri}/raw/leagues/league_id=39"
         assert spent["venues"]["lake_path"] == f"{s3_lake_uri}/raw/venues"
-        # The current season's partition (39|2026) was never materialised: every freshness check says so.
-        checks = first.get_asset_check_evaluations()
-        assert {(c.asset_key.path[1], c.check_name, c.passed) for c in checks} == {(name, "freshness", False) for name in ENABLED}
-        assert {c.metadata["missing"].value == ["39|2026"] and c.metadata["stale"].value == [] for c in checks} == {True}
+        # The current season's partitions (39|2026) were never materialised: the freshness checks
+        # of the assets partitioned by season say so; leagues and venues have every partition.
+        checks = {c.asset_key.path[1]: c for run in first for c in run.get_asset_check_evaluations()}
+        assert sorted(checks) == sorted(ENABLED) and {c.check_name for c in checks.values()} == {"freshness"}
+        assert {name for name, c in checks.items() if not c.passed} == set(BY_LEAGUE_SEASON)
+        assert {name: c.metadata["missing"].value for name, c in checks.items()} == {
+            name: ["39|2026"] if name in BY_LEAGUE_SEASON else [] for name in ENABLED}
+        assert {c.metadata["stale"].value == [] for c in checks.values()} == {True}
 
         sandbox.reset()
-        second = job.execute_in_process(partition_key=PARTITION, instance=instance)
-        assert second.success and sandbox.stats()["total"] == 0, "smart resume: the lake has it all"
-        assert {name: m["api_requests"] for name, m in materialisations(second).items()} == {name: 0 for name in ENABLED}
+        second = run_every_job()
+        assert all(run.success for run in second) and sandbox.stats()["total"] == 0, "smart resume: the lake has it all"
+        assert {name: m["api_requests"] for run in second for name, m in materialisations(run).items()} == {name: 0 for name in ENABLED}
 
         dbt = definitions.dbt_assets
         built = dg.materialize([*definitions.RAW_ASSETS, dbt], selection=[dbt], instance=instance, resources=defs.resources)
@@ -258,7 +281,7 @@ def test_a_raw_partition_then_the_dbt_models_on_moto_s3(definitions, engine_env,
         tests = built.get_asset_check_evaluations()
         assert tests and all(check.passed for check in tests), [check.check_name for check in tests if not check.passed]
 
-        logs = "".join(str(entry) for run in (first, second, built) for entry in instance.all_logs(run.run_id))
+        logs = "".join(str(entry) for run in (*first, *second, built) for entry in instance.all_logs(run.run_id))
         assert SECRET not in logs, "the key never reaches Dagster's event log"
 
     table = league_table(load_config(config), season=2024, league=39)
@@ -293,11 +316,11 @@ def test_a_run_stopped_by_its_budget_fails_and_the_next_resumes(definitions, eng
 
 EXTRA_ENDPOINT = '''
 from pitchlake import hookimpl
-from pitchlake.endpoints import Endpoint
+from pitchlake_api_football import ApiFootballEndpoint
 
 @hookimpl
 def register_endpoints(register):
-    register(Endpoint(name="topscorers", path="players/topscorers", partition_keys=("season", "league_id"),
+    register(ApiFootballEndpoint(name="topscorers", path="players/topscorers", partition_keys=("season", "league_id"),
                       params={"league": "{league_id}", "season": "{season}"}, item_schema={"type": "object"},
                       depends_on=("fixtures",), description="The top scorers of a league season."))
 '''

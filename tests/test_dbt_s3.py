@@ -13,16 +13,16 @@ import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "dbt" / "duckdb_plugins"))
 
 from pitchlake_duckdb import httpfs_extension_path, s3_secret_sql  # noqa: E402
-from synthetic_lake import write_recorded_lake  # noqa: E402
 
 from pitchlake.config import load_config  # noqa: E402
 from pitchlake.testing.config import new_project  # noqa: E402
 from pitchlake.testing.moto import moto_client  # noqa: E402
 from pitchlake.transform import run_dbt  # noqa: E402
+
+from .recorded_lake import write_recorded_lake  # noqa: E402
 
 pytestmark = pytest.mark.timeout(600)
 

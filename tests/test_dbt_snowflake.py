@@ -27,17 +27,16 @@ except ImportError as error:  # every test fails, naming the install step
 else:
     MISSING = None
 
+from pitchlake.config import load_config
+from pitchlake.dbt_sources import source_tables
+from pitchlake.testing.config import SHIPPED
+from pitchlake.transform import dbt_command
+from pitchlake_sandbox.synthetic_lake import add_day, write_synthetic_lake
+
 from . import tools
+from .recorded_lake import RECORDED, write_recorded_lake
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "bench"))
-
-from synthetic_lake import RECORDED, add_day, write_recorded_lake, write_synthetic_lake  # noqa: E402
-
-from pitchlake.config import load_config  # noqa: E402
-from pitchlake.dbt_sources import source_tables  # noqa: E402
-from pitchlake.testing.config import SHIPPED  # noqa: E402
-from pitchlake.transform import dbt_command  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
 

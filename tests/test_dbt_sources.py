@@ -11,17 +11,18 @@ from pitchlake.config import load_config
 from pitchlake.dbt_sources import (
     ENDPOINTS_MACRO_FILE,
     SOURCES_FILE,
+    DbtSources,
     check_dbt_sources,
     lake_glob,
     render_dbt_files,
     render_dbt_sources,
     source_tables,
-    write_dbt_sources,
 )
 from pitchlake.endpoints import Endpoint
 from pitchlake.lake import DEFAULT_LAYOUT
 from pitchlake.plugins import Provider, registry
 from pitchlake.project import CONFIG, init
+from pitchlake.render import RenderContext, Renderer, render
 from pitchlake.testing.config import SHIPPED
 
 
@@ -37,6 +38,12 @@ def config_with(tmp_path: Path, endpoints: list[str] | None = None, **changes):
     path = tmp_path / CONFIG
     path.write_text(json.dumps(document))
     return load_config(path)
+
+
+def write_dbt_sources(config) -> list[Path]:
+    """``pitchlake render dbt``: the files written or deleted."""
+    result = render(DbtSources(), RenderContext(config, registry().endpoints), config.root)
+    return result.written + result.deleted
 
 
 def tables_of(text: str) -> dict[str, dict]:
@@ -74,11 +81,11 @@ def test_enabling_an_endpoint_is_reported_as_drift_and_written_without_hand_edit
     assert any('"injuries": "injuries"' in problem for problem in problems)
 
     project = tmp_path / "dbt"
-    changed = write_dbt_sources(config, project)
+    changed = write_dbt_sources(config)
     assert sorted(changed) == sorted([project / SOURCES_FILE, project / ENDPOINTS_MACRO_FILE])
     assert check_dbt_sources(config, project) == []
     assert "injuries" in tables_of((project / SOURCES_FILE).read_text())
-    assert write_dbt_sources(config, project) == []  # idempotent
+    assert write_dbt_sources(config) == []  # idempotent
     # the committed project is untouched
     assert check_dbt_sources(shipped) == []
 
@@ -88,6 +95,15 @@ def test_disabling_an_endpoint_removes_its_source(tmp_path):
     files = render_dbt_files(config)
     assert list(tables_of(files[SOURCES_FILE])) == ["leagues", "teams", "fixtures", "standings"]
     assert '{"leagues": "leagues", "teams": "teams", "fixtures": "fixtures", "standings": "standings"}' in files[ENDPOINTS_MACRO_FILE]
+
+
+def test_the_dbt_renderer_is_a_renderer_registered_as_such():
+    """The dbt project's sources are rendered and checked like any generated file, by a renderer
+    (not an orchestrator adapter) that `pitchlake render dbt` finds."""
+    found = registry()
+    assert isinstance(found.renderers["dbt"], DbtSources) and isinstance(found.renderers["dbt"], Renderer)
+    assert "dbt" not in found.adapters and found.render_targets["dbt"] is found.renderers["dbt"]
+    assert found.provider("renderer", "dbt").plugin == "dbt"
 
 
 def test_lake_glob_follows_the_layout():
@@ -131,8 +147,8 @@ def test_models_of_a_plugin_no_longer_installed_are_reported_and_deleted(tmp_pat
     by_hand.write_text("-- written here by hand\nselect 1\n")
 
     problems = check_dbt_sources(config, project)
-    assert len(problems) == 1 and problems[0].startswith(f"{copied}: copied from a plugin that provides no enabled endpoint")
-    assert write_dbt_sources(config, project) == [copied]
+    assert problems == ["dbt/models/staging/example_odds/stg_example_odds__odds.sql: no longer rendered; `pitchlake render` deletes it\n"]
+    assert write_dbt_sources(config) == [copied]
     assert not copied.exists() and by_hand.exists()
     assert check_dbt_sources(config, project) == []
 
@@ -145,7 +161,7 @@ def test_dbt_parses_the_generated_project_with_an_endpoint_enabled(tmp_path):
 
     config = config_with(tmp_path, ["leagues", "teams", "fixtures", "standings", "injuries"])
     project = tmp_path / "dbt"
-    write_dbt_sources(config, project)
+    write_dbt_sources(config)
     result = subprocess.run(
         [dbt_executable(), "parse", "--project-dir", str(project), "--profiles-dir", str(project), "--no-partial-parse"],
         capture_output=True, text=True, cwd=tmp_path, env={**__import__("os").environ, "PITCHLAKE_DUCKDB": str(tmp_path / "w.duckdb")},

@@ -1,24 +1,24 @@
-"""bench/synthetic_lake.py: the lakes the dbt tests and the benchmark run on are lakes ingestion
-could have written: the protocol's keys, envelopes, items valid against the endpoints' schemas,
-standings that agree with the fixtures, and the same bytes on every run."""
+"""pitchlake_sandbox.synthetic_lake: the lakes the dbt tests and the benchmark run on are lakes
+ingestion could have written, from the sandbox's own world: the protocol's keys, envelopes, items
+valid against the endpoints' schemas and equal to what the sandbox serves, standings that agree
+with the fixtures, and the same bytes on every run."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
+import requests
 from jsonschema import Draft202012Validator
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "bench"))
+from pitchlake.lake import DEFAULT_LAYOUT, Layout
+from pitchlake.plugins import registry
+from pitchlake_sandbox import DEFAULT_KEY, Sandbox
+from pitchlake_sandbox.synthetic_lake import PARTITION_KEYS, add_day, write_synthetic_lake
 
-from synthetic_lake import PARTITION_KEYS, add_day, write_recorded_lake, write_synthetic_lake  # noqa: E402
-
-from pitchlake.lake import DEFAULT_LAYOUT, Layout  # noqa: E402
-from pitchlake.plugins import registry  # noqa: E402
+from .recorded_lake import write_recorded_lake
 
 
 def digest(root: Path) -> str:
@@ -69,7 +69,41 @@ def test_standings_agree_with_the_fixtures_except_the_deduction(tmp_path):
         for row in standings["response"][0]["league"]["standings"][0]:
             assert row["points"] == points[row["team"]["id"]] + deductions.get(row["team"]["id"], 0)
             assert row["all"]["played"] == row["all"]["win"] + row["all"]["draw"] + row["all"]["lose"]
-    assert lake.deductions == {(league.id, lake.seasons[0]): {league.teams[5].id: -6}}
+    (deducted, points), = lake.deductions[(league.id, lake.seasons[0])].items()
+    assert list(lake.deductions) == [(league.id, lake.seasons[0])] and points == -6
+    assert deducted in {team.id for team in league.teams}
+
+
+def test_a_closed_season_is_what_the_sandbox_serves(tmp_path):
+    """One world generator: a closed season of the lake is, item for item, what the sandbox (the
+    same seed, on a day after that season) answers to the requests ingestion makes for it."""
+    lake = write_synthetic_lake(tmp_path / "lake", leagues=2, seasons=2, days=1)
+    league, season = lake.leagues[1], lake.seasons[0]  # the second league: no points deduction
+
+    def stored(endpoint: str) -> dict:
+        folder = tmp_path / "lake" / "raw" / endpoint / f"season={season}" / f"league_id={league.id}"
+        return json.loads(next(folder.glob("ingestion_date=*/data.json")).read_text())
+
+    params = {"league": str(league.id), "season": str(season)}
+    with Sandbox(today=lake.world.today.isoformat()) as sandbox, requests.Session() as session:
+        session.headers["x-apisports-key"] = DEFAULT_KEY
+
+        def served(path: str, **query: str) -> dict:
+            answer = session.get(f"{sandbox.url}/{path}", params=query, timeout=60)
+            answer.raise_for_status()
+            return answer.json()
+
+        for endpoint in ("fixtures", "teams", "standings"):
+            assert stored(endpoint) == served(endpoint, **params), endpoint
+        players = stored("players")
+        pages = served("players", **params)["paging"]["total"]
+        assert players["paging"] == {"current": pages, "total": pages}
+        assert players["response"] == [item for page in range(1, pages + 1)
+                                       for item in served("players", **params, page=str(page))["response"]]
+        details = stored("fixture_details")
+        ids = details["parameters"]["ids"].split("-")
+        assert len(ids) == 10 and details["paging"]["total"] == 1  # the last round: one batch
+        assert details["response"] == served("fixtures", ids="-".join(ids))["response"]
 
 
 def test_synthetic_lake_is_deterministic_and_grows_by_one_day(tmp_path):

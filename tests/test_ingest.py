@@ -9,11 +9,13 @@ import signal
 import time
 
 import pytest
+
+from pitchlake import client
 from pitchlake.config import load_config
 from pitchlake.planner import Selection, plan
 from pitchlake.plugins import registry
 
-from .rig import DATA, MINIMUM, TODAY, Rig, cli
+from .rig import DATA, MINIMUM, TODAY, Rig, cli, sigkill_mid_run
 
 
 def test_backfill_costs_the_minimum_and_a_second_run_costs_nothing(tmp_path, sandbox_factory, api_key, lake_uri):
@@ -72,7 +74,7 @@ TRANSIENT = ["429#2", "500#2", "502#3", "503#4,5", "timeout=3#2", "truncate#2", 
 @pytest.mark.parametrize("faults", TRANSIENT)
 def test_transient_faults_are_retried_and_the_lake_is_as_if_nothing_happened(tmp_path, sandbox_factory, api_key,
                                                                           clean_lake, faults, monkeypatch):
-    monkeypatch.setenv("PITCHLAKE_MINUTE_SECONDS", "1")  # a rateLimit waits one (short) window
+    monkeypatch.setattr(client, "MINUTE_SECONDS", 1.0)  # the sandbox's minute: a rateLimit waits one short window
     # 2 s: under the 3 s of the timeout fault, and over what a busy machine (two pytest workers on
     # two cores) takes to answer a healthy request: the count of requests served must be exact.
     rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", faults=faults, minute_seconds=1,
@@ -217,14 +219,11 @@ def test_kill_9_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_p
     rng = random.Random(kills)
     killed = 0
     for _ in range(kills):
-        process = cli(rig.config_path, "ingest")
-        time.sleep(rng.uniform(0.3, 1.5))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            killed += 1
-        process.communicate(timeout=60)
+        # after 1 to 5 requests: the runs together cannot finish the 50 of the scope before the last kill
+        killed += sigkill_mid_run(rig, cli(rig.config_path, "ingest"), rng.randint(1, 5), rng)
         # whatever is readable is whole: every data.json parses and carries no error
         only_good_data(rig)
+    assert killed == kills, "every run was killed mid-run"
     final = cli(rig.config_path, "ingest")
     _, err = final.communicate(timeout=180)
     assert final.returncode == 0, err

@@ -34,16 +34,14 @@ from pathlib import Path
 import duckdb
 import hcl2
 import pytest
+from bench.bench_install import build_wheel
 
 from pitchlake.project import OPTIONAL_PARTS, PARTS
 from pitchlake.testing.moto import moto_client
 
 from . import tools
+from .recorded_lake import write_recorded_lake
 from .rig import DATA, KEY, ROOT, TODAY
-
-sys.path.insert(0, str(ROOT / "bench"))
-from bench_install import build_wheel  # noqa: E402
-from synthetic_lake import write_recorded_lake  # noqa: E402
 
 pytestmark = pytest.mark.timeout(1800)
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from pitchlake.lake import (
     DEFAULT_LAYOUT,
+    Layout,
     UnsafeKeyError,
     check_key,
     check_partition_value,
-    parse_hive,
     partition_key,
     partition_prefix,
 )
@@ -31,6 +31,13 @@ VALUES = st.one_of(TEXT, st.integers(), st.booleans(), st.floats(allow_nan=False
 NAMES = st.one_of(st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True), TEXT)
 ENDPOINTS = st.one_of(st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True), TEXT)
 DATES = st.one_of(st.dates().map(str), TEXT)
+
+
+def read_back(layout: str, endpoint: str, keys: tuple[str, ...], key: str) -> dict[str, str]:
+    """The partition (and ingestion date) the planner reads back from a listed key."""
+    match = Layout(layout).parser(endpoint, keys).match(key)
+    assert match is not None and match["rest"] == "data.json", key
+    return {name: match[name] for name in (*keys, "ingestion_date")}
 
 
 def _inside_the_lake(key: str) -> bool:
@@ -91,7 +98,7 @@ def test_partition_keys_round_trip_through_hive_discovery_or_are_refused(endpoin
     assert ".." not in key.split("/") and not key.startswith("/") and _inside_the_lake(key)
     assert check_key(key) == key
     assert key.endswith("/data.json")
-    assert parse_hive(key) == {**{k: str(v) for k, v in partition.items()}, "ingestion_date": ingestion_date}
+    assert read_back(DEFAULT_LAYOUT, endpoint, keys, key) == {**{k: str(v) for k, v in partition.items()}, "ingestion_date": ingestion_date}
     prefix = partition_prefix(DEFAULT_LAYOUT, endpoint)
     assert prefix == f"raw/{endpoint}/" and key.startswith(prefix)
     check_key(prefix.removesuffix("/"))
@@ -125,4 +132,22 @@ def test_a_custom_layout_round_trips():
     layout = "lake/{endpoint}/season={season}/league_id={league_id}/ingestion_date={ingestion_date}/data.json"
     key = partition_key(layout, "standings", ("season", "league_id"), {"season": 2023, "league_id": 39}, "2024-05-01")
     assert key == "lake/standings/season=2023/league_id=39/ingestion_date=2024-05-01/data.json"
-    assert parse_hive(key) == {"season": "2023", "league_id": "39", "ingestion_date": "2024-05-01"}
+    assert read_back(layout, "standings", ("season", "league_id"), key) == {"season": "2023", "league_id": "39", "ingestion_date": "2024-05-01"}
+
+
+@thorough
+@given(ENDPOINTS)
+@example("Fixtures")
+@example("fixtures\n")
+@example("a" * 64)
+def test_lake_keys_take_the_endpoint_names_the_one_name_rule_takes(endpoint):
+    """Lake keys, the config schema, the contract kit and the scaffold share pitchlake.names."""
+    from pitchlake.names import is_valid_name
+
+    try:
+        partition_key(DEFAULT_LAYOUT, endpoint, ("season",), {"season": 2024}, "2025-01-26")
+        partition_prefix(DEFAULT_LAYOUT, endpoint)
+    except UnsafeKeyError:
+        assert not is_valid_name(endpoint)
+    else:
+        assert is_valid_name(endpoint)

@@ -10,14 +10,14 @@ from pitchlake.lake import Layout, open_lake
 from pitchlake.planner import OUT_OF_PLAN, Selection, page_name, plan
 from pitchlake.plugins import registry
 from pitchlake.testing.config import write_config
+from pitchlake_api_football.envelope import envelope as api_envelope
 
 ENDPOINTS = registry().endpoints
 LAYOUT = Layout()
 
 
 def envelope(items, get="fixtures", paging_total=1):
-    return json.dumps({"get": get, "parameters": {}, "errors": [], "results": len(items),
-                       "paging": {"current": 1, "total": paging_total}, "response": items}).encode()
+    return json.dumps(api_envelope(get, {}, items, pages=paging_total)).encode()
 
 
 def put(lake, endpoint, partition, date, body=None, rest="data.json"):
@@ -127,7 +127,7 @@ def test_fixture_details_wait_for_the_fixtures_they_derive_from(tmp_path, file_l
 
 def test_selectors_narrow_the_plan(tmp_path, file_lake_uri):
     cfg = config(tmp_path, file_lake_uri, ["fixtures", "teams"], seasons=(2023, 2024))
-    result = plan(cfg, ENDPOINTS, open_lake(file_lake_uri), Selection(endpoints=("teams",), seasons=("2024",)), date="2025-01-26")
+    result = plan(cfg, ENDPOINTS, open_lake(file_lake_uri), Selection(endpoints=("teams",), partitions={"season": ("2024",)}), date="2025-01-26")
     assert [(t.name, t.partition) for t in result.tasks] == [("teams", {"season": "2024", "league_id": "39"})]
 
 

@@ -137,7 +137,7 @@ def test_details_of_recorded_fixtures_follow_their_scores(sandbox):
     ids = "-".join(str(f["fixture"]["id"]) for f in fixtures)
     body = get(sandbox, "fixtures", ids=ids).json()
     assert body["results"] == 20
-    for plain, detailed in zip(fixtures, body["response"]):
+    for plain, detailed in zip(fixtures, body["response"], strict=True):
         assert {k: detailed[k] for k in plain} == plain
         for side in ("home", "away"):
             goals = [e for e in detailed["events"] if e["type"] == "Goal" and e["team"]["id"] == plain["teams"][side]["id"]]
@@ -158,7 +158,7 @@ def test_extra_time_and_penalties_of_the_recorded_euro_count_every_goal(sandbox)
     fixtures = recorded("fixtures/euro_4_2020_tapball.json")["response"]
     extra = [f for f in fixtures if f["fixture"]["status"]["short"] in ("AET", "PEN")]
     body = get(sandbox, "fixtures", ids="-".join(str(f["fixture"]["id"]) for f in extra)).json()
-    for plain, detailed in zip(extra, body["response"]):
+    for plain, detailed in zip(extra, body["response"], strict=True):
         for side in ("home", "away"):
             goals = [e for e in detailed["events"] if e["type"] == "Goal" and e["team"]["id"] == plain["teams"][side]["id"]]
             assert len(goals) == plain["goals"][side]

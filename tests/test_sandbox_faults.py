@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from pitchlake.sandbox.faults import Rule, parse
+from pitchlake_sandbox.faults import Rule, parse
 
 TODAY = "2025-01-26"
 KEY = {"x-apisports-key": "sandbox-key"}
@@ -61,10 +61,9 @@ def test_http_status_faults_hit_the_nth_request_and_cost_no_quota(sandbox_factor
 
 def test_a_timeout_holds_the_connection_past_the_client(sandbox_factory):
     sandbox = sandbox_factory(today=TODAY, faults="timeout=2#1;timeout=0.3#2")
-    started = time.monotonic()
+    # a read timeout, not a closed connection: the client gave up while the sandbox still held it
     with pytest.raises(requests.exceptions.ReadTimeout):
         call(sandbox, timeout=0.3)
-    assert time.monotonic() - started < 1.5
     with pytest.raises(requests.exceptions.ConnectionError):
         call(sandbox, timeout=5)
     assert call(sandbox).json()["errors"] == []
@@ -108,11 +107,12 @@ def test_latency_per_rule_and_for_every_request(sandbox_factory):
     sandbox = sandbox_factory(today=TODAY, faults="latency=300#1", latency_ms=50)
     started = time.monotonic()
     call(sandbox)
-    assert time.monotonic() - started >= 0.35
-    started = time.monotonic()
+    assert time.monotonic() - started >= 0.35, "the answer waited for its latency"  # a lower bound: never flaky
     assert call(sandbox).json()["errors"] == []
-    assert 0.05 <= time.monotonic() - started < 0.3
-    assert sandbox.stats()["by_fault"] == {"latency": 1}
+    stats = sandbox.stats()
+    # the rule's 300 ms on the first answer only, the 50 ms of --latency-ms on both
+    assert stats["by_latency_ms"] == {"350": 1, "50": 1}
+    assert stats["by_fault"] == {"latency": 1}
 
 
 @pytest.mark.parametrize("spec, errors", [

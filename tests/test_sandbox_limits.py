@@ -100,7 +100,7 @@ def test_reset_zeroes_the_counts_and_the_quotas(sandbox_factory):
     assert call(sandbox, "leagues", id="39").json()["errors"] == {"requests": DAY_MESSAGE}
     assert requests.post(f"{sandbox.url}/_sandbox/reset", timeout=5).json() == {"ok": True}
     assert requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json() == {
-        "total": 0, "by_endpoint": {}, "by_status": {}, "by_error": {}, "by_fault": {}}
+        "total": 0, "by_endpoint": {}, "by_status": {}, "by_error": {}, "by_fault": {}, "by_latency_ms": {}, "by_key": {}}
     assert call(sandbox, "leagues", id="39").headers["x-ratelimit-requests-remaining"] == "1"
 
 

@@ -16,8 +16,7 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from pitchlake.sandbox import Sandbox
-from pitchlake.sandbox.cli import app
+from pitchlake_sandbox import Sandbox, app
 
 TODAY = "2025-01-26"
 KEY = {"x-apisports-key": "sandbox-key"}
@@ -85,7 +84,7 @@ def test_the_sandbox_routes_are_neither_counted_nor_limited(sandbox_factory):
 def test_the_url_needs_a_started_sandbox():
     sandbox = Sandbox(today=TODAY)
     with pytest.raises(RuntimeError):
-        sandbox.url
+        _ = sandbox.url
     with sandbox:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", sandbox.url)
     sandbox.stop()
@@ -93,7 +92,7 @@ def test_the_url_needs_a_started_sandbox():
 
 def _serve(*args: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "pitchlake.sandbox", "serve", "--port", "0", *args],
+    process = subprocess.Popen([sys.executable, "-m", "pitchlake_sandbox", "serve", "--port", "0", *args],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     line = process.stdout.readline()
     match = re.search(r"http://127\.0\.0\.1:\d+", line)

@@ -113,7 +113,7 @@ def test_shape_follows_the_stages_and_the_scope(registry, tmp_path):
     stages = [[entry.name for entry, _ in stage] for stage in context.stages]
     assert stages == [["leagues", "teams", "fixtures"], ["fixture_details", "venues", "players_squads"]]
 
-    season_league = [{"season": s, "league": l} for s in ("2023", "2024") for l in ("39", "140")]
+    season_league = [{"season": s, "league": league} for s in ("2023", "2024") for league in ("39", "140")]
     expected_items = {"leagues": [{"league": "39"}, {"league": "140"}], "teams": season_league, "fixtures": season_league,
                       "fixture_details": season_league, "venues": [{}], "players_squads": [{}]}
 
@@ -123,7 +123,7 @@ def test_shape_follows_the_stages_and_the_scope(registry, tmp_path):
         parallel = definition["States"][name]
         assert parallel["Type"] == "Parallel" and parallel["ResultPath"] is None
         assert [branch["StartAt"] for branch in parallel["Branches"]] == [f"{endpoint}: partitions" for endpoint in stage]
-        for endpoint, branch in zip(stage, parallel["Branches"]):
+        for endpoint, branch in zip(stage, parallel["Branches"], strict=True):
             items = branch["States"][f"{endpoint}: partitions"]
             assert items["Type"] == "Pass" and items["Result"] == expected_items[endpoint]
             map_state = branch["States"][endpoint]

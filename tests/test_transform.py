@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pitchlake.config import load_config
+from pitchlake.exit_codes import ExitCode
 from pitchlake.testing.config import SHIPPED, write_config
 from pitchlake.transform import (
-    EXIT_SOURCES_OUT_OF_DATE,
     dbt_command,
     dbt_env,
     dbt_executable,
@@ -68,7 +68,7 @@ def test_dbt_command_and_environment(tmp_path, monkeypatch):
 def test_run_dbt_refuses_sources_out_of_date_with_the_config(tmp_path, capsys):
     shipped = [endpoint["plugin"] for endpoint in json.loads(SHIPPED.read_text())["endpoints"] if endpoint.get("enabled", True)]
     config = config_for(tmp_path, f"file://{tmp_path}/lake", endpoints=[*shipped, "coachs"])
-    assert run_dbt(config) == EXIT_SOURCES_OUT_OF_DATE
+    assert run_dbt(config) == ExitCode.INVALID == 2
     assert "out of date" in capsys.readouterr().err
     with pytest.raises(ValueError, match="unknown dbt target"):
         run_dbt(config, target="bigquery", check_sources=False)

@@ -1,8 +1,6 @@
 """The ``pitchlake`` command. Each subcommand only parses options and calls the engine.
 
-Exit codes (also in ``pitchlake --help``):
-0 success; 1 a run failed (API, lake or plugin error); 2 invalid config or usage;
-3 a run stopped early on purpose (daily quota, ``--max-requests``) and the next run resumes.
+Exit codes come from the one table in :mod:`pitchlake.exit_codes` (also in ``pitchlake --help``).
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,18 +20,16 @@ from rich.table import Table
 
 from .client import ApiError, MissingApiKey
 from .config import DEFAULT_CONFIG, ConfigError, load_config
+from .exit_codes import ExitCode
+from .exit_codes import summary as exit_codes_summary
 from .lake import LakeError, open_lake
 from .planner import Selection
-from .plugins import registry
-from .sandbox import cli as sandbox_cli
-
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_STOPPED = 0, 1, 2, 3
+from .plugins import register_commands, registry
 
 app = typer.Typer(
     help=(
         "pitchlake: a football data lake from API-Football.\n\n"
-        "Exit codes: 0 success; 1 a run failed; 2 invalid config or usage; "
-        "3 stopped early on purpose (daily quota or --max-requests; rerun to resume)."
+        f"Exit codes: {exit_codes_summary()}."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -53,9 +49,6 @@ SeasonOption = Annotated[list[int], typer.Option("--season", "-s", help="Only th
 LeagueOption = Annotated[list[int], typer.Option("--league", "-l", help="Only this league id (repeatable).")]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and decision.")]
 
-app.add_typer(sandbox_cli.app, name="sandbox", help="An API-Football compatible server for development and tests.")
-
-
 def _load(config: Path):
     """Load the config or exit 2 with one line per problem."""
     try:
@@ -63,7 +56,7 @@ def _load(config: Path):
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)  # one line each, never wrapped: editors and CI parse them
-        raise typer.Exit(EXIT_CONFIG) from None
+        raise typer.Exit(ExitCode.INVALID) from None
 
 
 @app.command()
@@ -75,7 +68,7 @@ def validate(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 @app.command()
 def plugins(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
-    """List every endpoint, lake backend and orchestrator adapter, with the distribution that provides it."""
+    """List every endpoint, lake backend, orchestrator adapter and renderer, with the distribution that provides it."""
     found = registry()
     rows = [
         {"kind": kind, "name": name, "distribution": provider.distribution, "version": provider.version, "plugin": provider.plugin}
@@ -97,8 +90,9 @@ def _selection(loaded, endpoint: list[str], season: list[int], league: list[int]
     unknown = [name for name in endpoint if name not in names]
     if unknown:
         err.print(f"{loaded.path}: unknown or disabled endpoint(s) {', '.join(unknown)}; enabled: {', '.join(names)}", markup=False)
-        raise typer.Exit(EXIT_CONFIG)
-    return Selection(tuple(endpoint), tuple(map(str, season)), tuple(map(str, league)))
+        raise typer.Exit(ExitCode.INVALID)
+    # --season and --league select the partition keys they name in the lake
+    return Selection(tuple(endpoint), {"season": tuple(map(str, season)), "league_id": tuple(map(str, league))})
 
 
 def _logging(verbose: bool) -> None:
@@ -118,7 +112,7 @@ def plan(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], s
         result = make_plan(loaded, registry().endpoints, open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket), selection)
     except LakeError as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_FAILED) from None
+        raise typer.Exit(ExitCode.FAILED) from None
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
         return
@@ -140,7 +134,7 @@ def _partition_text(partition: dict) -> str:
 
 @app.command()
 def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], season: SeasonOption = [],
-           league: LeagueOption = [], max_requests: Annotated[Optional[int], typer.Option(help="Spend at most this many API requests.")] = None,
+           league: LeagueOption = [], max_requests: Annotated[int | None, typer.Option(help="Spend at most this many API requests.")] = None,
            as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
     """Fetch what the lake is missing. Exit 0 when complete, 3 when stopped early (quota or
     --max-requests: rerun to resume), 1 on failure."""
@@ -157,12 +151,12 @@ def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [],
         if as_json:
             print(json.dumps({"stopped_reason": "interrupted"}))
         err.print("interrupted while planning; rerun to resume", markup=False)
-        raise typer.Exit(EXIT_STOPPED) from None
+        raise typer.Exit(ExitCode.STOPPED) from None
     except (MissingApiKey, LakeError, ApiError, ValueError) as exc:
         if as_json:
             print(json.dumps({"stopped_reason": f"fatal: {exc}"}))
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_FAILED) from None
+        raise typer.Exit(ExitCode.FAILED) from None
     _report(summary, as_json)
     raise typer.Exit(summary.exit_code)
 
@@ -224,91 +218,50 @@ def init(directory: Annotated[Path, typer.Argument(help="The project folder; cre
 
 def _init(directory: Path, extra: tuple[str, ...] = (), force: bool = False) -> Path:
     """Write a project, then render what derives from its config with the plugins installed here."""
-    from .project import CONFIG, ProjectExists, init as init_project
-    from .render import RenderContext, render as render_adapter
+    from .project import CONFIG, ProjectExists
+    from .project import init as init_project
+    from .render import RenderContext
+    from .render import render as render_files
 
     try:
         result = init_project(directory, extra=extra, force=force)
     except (ProjectExists, ValueError) as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_CONFIG) from None
+        raise typer.Exit(ExitCode.INVALID) from None
     loaded = _load(result.root / CONFIG)
     found = registry()
-    for adapter in ("dbt", "dagster", *(("stepfunctions",) if "terraform" in extra else ())):
-        render_adapter(found.adapters[adapter], RenderContext(loaded, found.endpoints), result.root)
+    for name in ("dbt", "dagster", *(("stepfunctions",) if "terraform" in extra else ())):
+        render_files(found.render_targets[name], RenderContext(loaded, found.endpoints), result.root)
     return result.root
 
 
 @app.command()
-def demo(config: ConfigOption = DEFAULT_CONFIG,
-         data: Annotated[list[Path], typer.Option("--data", help="Recorded envelopes the sandbox serves first (repeatable).")] = [],
-         verbose: VerboseOption = False) -> None:
-    """The main job end to end on the embedded defaults: an in-process sandbox API, the config's lake."""
-    from .demo import run_demo
-
-    _logging(verbose)
-    if config == DEFAULT_CONFIG and not config.exists():
-        # Only an empty folder becomes a project unasked: anywhere else it would be a surprise.
-        if any(Path(".").iterdir()):
-            err.print(f"no pitchlake project here ({config} is missing): run `pitchlake init` first, "
-                      "or the demo in an empty folder", markup=False)
-            raise typer.Exit(EXIT_CONFIG)
-        out.print(f"an empty folder, no project ({config} is missing): creating one, as `pitchlake init` does", markup=False)
-        _init(Path("."))
-    loaded = _load(config)
-    from .transform import format_league_table, league_table, run_dbt, start_dbt
-
-    out.print(f"pitchlake demo: sandbox API -> {loaded.lake.uri} (scope: seasons {list(loaded.scope.seasons)}, leagues {list(loaded.scope.leagues)})", markup=False)
-    # dbt's parse needs nothing from the lake: it runs while the ingest does, on the other core,
-    # and leaves the partial parse that makes the build after the ingest seconds quicker.
-    parse = start_dbt(loaded, command="parse", args=["--quiet"])
-    if isinstance(parse, int):
-        raise typer.Exit(parse)
-    try:
-        summary, stats = run_demo(loaded, data)
-        _report(summary, as_json=False)
-        out.print(f"the sandbox counted {stats['total']} request(s)", markup=False)
-        if summary.api_requests == 0:
-            out.print("nothing new: the lake already had everything (smart resume spent no credits)", markup=False)
-        if summary.exit_code:
-            raise typer.Exit(summary.exit_code)
-        parse.wait()
-    finally:
-        if parse.poll() is None:  # the ingest failed: its parse is of no use
-            parse.terminate()
-            parse.wait()
-    out.print("dbt build (DuckDB over the lake) ...", markup=False)
-    status = run_dbt(loaded, args=["--quiet"], check_sources=False)
-    if status:
-        raise typer.Exit(status)
-    out.print(format_league_table(league_table(loaded)), markup=False)
-
-
-@app.command()
-def render(adapter: Annotated[str, typer.Argument(help="An installed adapter: pitchlake plugins lists them.")],
+def render(name: Annotated[str, typer.Argument(metavar="NAME", help="An installed adapter or renderer (dagster, stepfunctions, dbt): pitchlake plugins lists them.")],
            config: ConfigOption = DEFAULT_CONFIG,
            check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 with a diff if the committed files are stale.")] = False) -> None:
-    """Render an orchestrator adapter's artifacts (Dagster definitions, Step Functions ASL, dbt sources) from the config,
-    into the config's project folder (the one holding config/)."""
-    from .render import RenderContext, render as render_adapter
+    """Render generated files from the config into its project folder (the one holding config/):
+    an orchestrator adapter's (Dagster definitions, Step Functions ASL) or another renderer's (dbt sources)."""
+    from .render import RenderContext
+    from .render import render as render_files
 
     loaded = _load(config)
     found = registry()
-    if adapter not in found.adapters:
-        err.print(f"no adapter {adapter!r}; installed: {', '.join(sorted(found.adapters)) or 'none'}", markup=False)
-        raise typer.Exit(EXIT_CONFIG)
-    result = render_adapter(found.adapters[adapter], RenderContext(loaded, found.endpoints), loaded.root, check=check)
-    for path, diff in result.stale.items():
+    targets = found.render_targets
+    if name not in targets:
+        err.print(f"no adapter or renderer {name!r}; installed: {', '.join(sorted(targets)) or 'none'}", markup=False)
+        raise typer.Exit(ExitCode.INVALID)
+    result = render_files(targets[name], RenderContext(loaded, found.endpoints), loaded.root, check=check)
+    for diff in result.stale.values():
         sys.stdout.write(diff)
     if result.stale:
-        err.print(f"{len(result.stale)} rendered file(s) are stale: run `pitchlake render {adapter}`", markup=False)
-        raise typer.Exit(EXIT_FAILED)
+        err.print(f"{len(result.stale)} rendered file(s) are stale: run `pitchlake render {name}`", markup=False)
+        raise typer.Exit(ExitCode.FAILED)
     for path in result.written:
         out.print(f"wrote {path}", markup=False)
     for path in result.deleted:
         out.print(f"deleted {path}", markup=False)
     if not result.written and not result.deleted:
-        out.print(f"{adapter}: up to date", markup=False)
+        out.print(f"{name}: up to date", markup=False)
 
 
 @app.command()
@@ -323,7 +276,7 @@ def transform(config: ConfigOption = DEFAULT_CONFIG,
     loaded = _load(config)
     if target not in TARGETS:
         err.print(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}", markup=False)
-        raise typer.Exit(EXIT_CONFIG)
+        raise typer.Exit(ExitCode.INVALID)
     raise typer.Exit(run_dbt(loaded, target=target, select=select or None, full_refresh=full_refresh))
 
 
@@ -337,9 +290,9 @@ def new_plugin(name: Annotated[str, typer.Argument(help="The endpoint's name: lo
         target = scaffold(name, directory)
     except (ValueError, FileExistsError) as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_CONFIG) from None
+        raise typer.Exit(ExitCode.INVALID) from None
     out.print(f"created {target}: pip install -e '{target}[test]', then pytest {target}", markup=False)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+# Commands of plugins (``pitchlake sandbox``, ``pitchlake demo``...), after the built-in ones.
+register_commands(app)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 from urllib3.util.retry import Retry
 
 from .config import ApiConfig, redact
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 
 ENVELOPE_KEYS = ("get", "parameters", "errors", "results", "paging", "response")
 KEY_ENV = "FOOTBALL_API_KEY"
+#: The API's rate-limit window, in seconds. The limiter keeps a second more (see RateLimiter).
+MINUTE_SECONDS = 60.0
+#: The longest wait between two attempts of one request, in seconds (the backoff's ceiling).
+MAX_BACKOFF_SECONDS = 60.0
 
 
 class ApiError(Exception):
@@ -83,9 +88,7 @@ class RateLimiter:
     def __init__(self, per_minute: int, window: float | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
         self.per_minute = per_minute
-        # PITCHLAKE_MINUTE_SECONDS shortens the minute for tests against a sandbox started with a
-        # short window; nothing else should set it.
-        self.window = window if window is not None else float(os.environ.get("PITCHLAKE_MINUTE_SECONDS", 60)) + 1.0
+        self.window = window if window is not None else MINUTE_SECONDS + 1.0
         self._clock, self._sleep = clock, sleep
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
@@ -193,8 +196,16 @@ class ApiClient:
         self._key = key or api_key()
         self.budget = budget or Budget()
         self.limiter = limiter or RateLimiter(config.limits.per_minute)
-        self._sleep = sleep
         self._local = threading.local()
+        # Thread-safe: tenacity keeps each call's state in the calling thread.
+        self._retrying = Retrying(
+            retry=retry_if_exception_type(TransientApiError),
+            stop=stop_after_attempt(config.max_retries + 1),
+            # full jitter: a wait drawn from [0, min(MAX_BACKOFF_SECONDS, 2 ** (attempt - 1))] seconds
+            wait=wait_random_exponential(multiplier=1, max=MAX_BACKOFF_SECONDS),
+            sleep=sleep,
+            before_sleep=self._log_retry,
+        )
 
     @property
     def _session(self) -> requests.Session:
@@ -217,18 +228,21 @@ class ApiClient:
 
     def get(self, path: str, params: Mapping[str, Any]) -> Response:
         """One logical request, retried on transient failures with exponential backoff and full
-        jitter, at most ``max_retries`` times; every attempt is reserved from the budget first."""
-        attempts = self.config.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                return self._attempt(path, params)
-            except TransientApiError as exc:
-                if attempt == attempts:
-                    raise TransientApiError(f"{path} {dict(params)}: gave up after {attempts} attempts: {exc}") from None
-                delay = random.uniform(0, min(60.0, 0.5 * 2 ** attempt))
-                log.warning("%s %s: %s; retry %d/%d in %.1fs", path, dict(params), exc, attempt, attempts - 1, delay)
-                self._sleep(delay)
-        raise AssertionError("unreachable")
+        jitter, at most ``max_retries`` times; every attempt is reserved from the budget first.
+        Any other error (fatal, quota, out of plan, a bad body, the budget) ends it at once."""
+        try:
+            return self._retrying(self._attempt, path, params)
+        except RetryError as exc:
+            attempts = exc.last_attempt.attempt_number
+            raise TransientApiError(f"{path} {dict(params)}: gave up after {attempts} attempts: "
+                                    f"{exc.last_attempt.exception()}") from None
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        path, params = state.args
+        error = state.outcome.exception() if state.outcome else None
+        delay = state.upcoming_sleep
+        log.warning("%s %s: %s; retry %d/%d in %.1fs", path, dict(params), error, state.attempt_number,
+                    self.config.max_retries, delay)
 
     def _attempt(self, path: str, params: Mapping[str, Any]) -> Response:
         self.budget.reserve()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -84,9 +85,33 @@ class LakeConfig:
 
 @dataclass(frozen=True)
 class Scope:
-    seasons: tuple[int, ...]
-    leagues: tuple[int, ...]
-    current_season: int
+    """The config's ``scope`` as written: named lists of partition values, and whatever else the
+    endpoint plugins read from it. The engine gives it no meaning of its own: an endpoint says
+    which list enumerates which of its partition keys (``Endpoint.scope_keys``) and what else of
+    it it reads (which partitions are closed, say)."""
+
+    fields: Mapping[str, Any]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+    def values(self, name: str) -> tuple:
+        """The list ``name`` of the scope (empty when it has none)."""
+        value = self.fields.get(name)
+        return tuple(value) if isinstance(value, (list, tuple)) else ()
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """The config's ``defaults``: what an endpoint entry that says nothing else gets, and what
+    applies to the whole run where one value serves every endpoint (the Step Functions adapter's
+    single schedule)."""
+
+    refresh: str = "daily"
+    schedule: str = "0 6 * * *"
 
 
 @dataclass(frozen=True)
@@ -97,8 +122,8 @@ class EndpointConfig:
     plugin: str
     params: dict[str, Any] = field(default_factory=dict)
     partitions: dict[str, tuple] = field(default_factory=dict)
-    refresh: str = "daily"
-    schedule: str = "0 6 * * *"
+    refresh: str = Defaults.refresh
+    schedule: str = Defaults.schedule
 
 
 @dataclass(frozen=True)
@@ -108,6 +133,7 @@ class Config:
     lake: LakeConfig
     scope: Scope
     endpoints: tuple[EndpointConfig, ...]
+    defaults: Defaults = Defaults()
 
     @property
     def root(self) -> Path:
@@ -158,12 +184,11 @@ def _semantic_problems(file: str, document: Any, endpoints: dict) -> list[Proble
     if not isinstance(document, dict):
         return []
     problems = []
+    # What the scope means is the endpoints' to say (and so are its rules); duplicates of
+    # several endpoints of one plugin are dropped with the others below.
     scope = document.get("scope") if isinstance(document.get("scope"), dict) else {}
-    current, seasons = scope.get("current_season"), scope.get("seasons")
-    if isinstance(current, int) and isinstance(seasons, list):
-        for index, season in enumerate(seasons):
-            if isinstance(season, int) and season > current:
-                problems.append(Problem(file, f"/scope/seasons/{index}", f"season {season} is after current_season {current}"))
+    for endpoint in endpoints.values():
+        problems += [Problem(file, f"/scope{pointer}", message) for pointer, message in endpoint.scope_problems(scope)]
 
     seen: dict[str, int] = {}
     enabled = []
@@ -266,7 +291,7 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None
 
     api, lake, scope = document["api"], document["lake"], document["scope"]
     lake_env = os.environ.get("PITCHLAKE_LAKE")
-    defaults = document.get("defaults", {})
+    defaults = Defaults(**document.get("defaults", {}))
     return Config(
         path=path,
         api=ApiConfig(
@@ -283,17 +308,18 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None
             layout=lake.get("layout", DEFAULT_LAYOUT),
             create_bucket=lake.get("create_bucket", False),
         ),
-        scope=Scope(tuple(scope["seasons"]), tuple(scope["leagues"]), scope["current_season"]),
+        scope=Scope({name: tuple(value) if isinstance(value, list) else value for name, value in scope.items()}),
         endpoints=tuple(
             EndpointConfig(
                 name=entry.get("name", entry["plugin"]),
                 plugin=entry["plugin"],
                 params=dict(entry.get("params", {})),
                 partitions={key: tuple(values) for key, values in entry.get("partitions", {}).items()},
-                refresh=entry.get("refresh", defaults.get("refresh", "daily")),
-                schedule=entry.get("schedule", defaults.get("schedule", "0 6 * * *")),
+                refresh=entry.get("refresh", defaults.refresh),
+                schedule=entry.get("schedule", defaults.schedule),
             )
             for entry in document["endpoints"]
             if entry.get("enabled", True)
         ),
+        defaults=defaults,
     )

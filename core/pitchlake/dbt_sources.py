@@ -17,20 +17,22 @@ partition keys and which plugin (entry point) provides them. From both we render
   models inside the project, so this copy is how ``pip install`` brings a staging model along
   (and regenerating after ``pip uninstall`` deletes the copy).
 
-The files are committed; :func:`check_dbt_sources` reports drift (before every transform),
-:func:`write_dbt_sources` rewrites them (``pitchlake render dbt`` does the same through the dbt adapter).
+The files are committed. :class:`DbtSources` is the :class:`pitchlake.render.Renderer` of them
+(the built-in ``pitchlake_dbt`` plugin registers it as ``dbt``), so they are written and checked
+for drift by :func:`pitchlake.render.render` like every other generated file: ``pitchlake render
+dbt [--check]``, and :func:`check_dbt_sources` before every transform and Dagster dbt run.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib.metadata
 import importlib.util
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import jinja2
 
@@ -123,9 +125,10 @@ class SourceTable:
     description: str
 
 
-def partition_type(key: str) -> str:
-    """Ids and seasons are integers; anything else (``country``) stays text."""
-    return "integer" if key == "season" or key.endswith("_id") else "varchar"
+def partition_types(endpoint) -> dict[str, str]:
+    """The column type of each partition key, as the endpoint declares it
+    (:meth:`pitchlake.endpoints.Endpoint.column_type`: API-Football's ids and seasons are integers)."""
+    return {key: endpoint.column_type(key) for key in endpoint.partition_keys}
 
 
 def lake_glob(layout: str, endpoint: str, partition_keys: tuple[str, ...]) -> str:
@@ -161,9 +164,9 @@ def source_tables(config, endpoints: Mapping[str, Any] | None = None, providers=
                 plugin=entry.plugin,
                 api_path=endpoint.path,
                 partition_keys=keys,
-                partition_types={key: partition_type(key) for key in keys},
+                partition_types=partition_types(endpoint),
                 path=lake_glob(config.lake.layout, entry.name, keys),
-                description=endpoint.description or f"API-Football /{endpoint.path}",
+                description=endpoint.summary,
             )
         )
     return sources
@@ -253,48 +256,39 @@ def plugin_model_copies(project_dir: str | Path) -> list[Path]:
     return copies
 
 
-def _stale_copies(project_dir: Path, rendered: Mapping[Path, str]) -> list[Path]:
-    return [path for path in plugin_model_copies(project_dir) if path.relative_to(project_dir) not in rendered]
-
-
 def dbt_project_dir(config) -> Path:
     """The dbt project of the config's project folder."""
     return config.root / DBT_FOLDER
 
 
+class DbtSources:
+    """The generated files of a dbt project (sources, the enabled-endpoints macro, plugins'
+    models), as a :class:`pitchlake.render.Renderer` named ``dbt``.
+
+    ``folder`` is the dbt project relative to the folder :func:`pitchlake.render.render` writes
+    under (``dbt``, in the project folder)."""
+
+    name = "dbt"
+
+    def __init__(self, folder: str | Path = DBT_FOLDER):
+        self.folder = Path(folder)
+
+    def render(self, context) -> dict[str, str]:
+        return {(self.folder / path).as_posix(): text for path, text in render_dbt_files(context.config).items()}
+
+    def generated(self, root: str | Path) -> list[str]:
+        """The models copied from plugins: those no enabled endpoint's plugin ships any more are
+        deleted by ``pitchlake render dbt`` and reported by ``--check``."""
+        return [path.relative_to(root).as_posix() for path in plugin_model_copies(Path(root) / self.folder)]
+
+
 def check_dbt_sources(config, project_dir: str | Path | None = None) -> list[str]:
-    """Drift between the committed files and what the config renders: one message (with a
-    unified diff) per file that is missing, differs or should be gone; empty when everything is in sync."""
-    problems = []
-    project_dir = Path(project_dir or dbt_project_dir(config))
-    rendered = render_dbt_files(config)
-    for path in _stale_copies(project_dir, rendered):
-        problems.append(f"{path}: copied from a plugin that provides no enabled endpoint any more; regenerate to delete it")
-    for relative, text in rendered.items():
-        path = project_dir / relative
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            continue
-        if current is None:
-            problems.append(f"{path}: missing; it is generated from {config.path}")
-            continue
-        diff = "".join(difflib.unified_diff(current.splitlines(True), text.splitlines(True), f"{path} (committed)", f"{path} (from {config.path})"))
-        problems.append(f"{path}: out of date with {config.path}:\n{diff}")
-    return problems
+    """Drift between the dbt project's generated files and what the config renders, through the
+    same check as ``pitchlake render dbt --check``: one message (a unified diff, or a line for a
+    copied model no plugin provides any more) per stale file; empty when everything is in sync."""
+    from .plugins import registry
+    from .render import RenderContext, render
 
-
-def write_dbt_sources(config, project_dir: str | Path | None = None) -> list[Path]:
-    """Write the generated files and delete stale plugin models; returns the files that changed."""
-    project_dir = Path(project_dir or dbt_project_dir(config))
-    rendered = render_dbt_files(config)
-    changed = _stale_copies(Path(project_dir), rendered)
-    for path in changed:
-        path.unlink()
-    for relative, text in rendered.items():
-        path = Path(project_dir) / relative
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        changed.append(path)
-    return changed
+    project_dir = Path(project_dir or dbt_project_dir(config)).absolute()
+    context = RenderContext(config, registry().endpoints)
+    return list(render(DbtSources(project_dir.name), context, project_dir.parent, check=True).stale.values())

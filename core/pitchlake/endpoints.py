@@ -1,44 +1,77 @@
-"""What an endpoint plugin declares: one API-Football endpoint and how it maps onto the lake."""
+"""What an endpoint plugin declares: one API endpoint and how it maps onto the lake.
+
+The engine knows no API. What an API says about itself is declared here, by the endpoint, as
+fields and methods with neutral defaults that an API's plugin overrides once for all of its
+endpoints (API-Football's in :class:`pitchlake_api_football.ApiFootballEndpoint`): which lists of
+the config's ``scope`` enumerate which partition keys, where a response keeps its items, how it is
+paged, how a batch of ids is joined, how pages merge into the partition's one document, which
+partitions no longer change, which the API has no data for, and the column type of each key.
+Beside the declaration lives its one check, :func:`check_items`: what the runner validates every
+response with, and what the contract kit checks sample responses with.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
+from typing import Any, Protocol, TypeVar
+
+import fastjsonschema
 
 from .lake import layout_placeholders
 
 #: How partitions of an endpoint are enumerated.
-#: ``scope``: the product of the config's scope over the endpoint's partition keys
-#: (``season`` x ``league_id``, or ``season`` alone, or one partition with no keys).
+#: ``scope``: the product, over the endpoint's partition keys, of the lists of the config's scope
+#: that :attr:`Endpoint.scope_keys` names (or of an entry's ``partitions`` override).
 #: ``derived``: computed by the endpoint's ``derive`` function from data already in the lake
-#: (teams of the scope for ``players/squads``, finished fixtures for fixture details).
+#: (the teams of the scope for a per-team endpoint, finished matches for match details).
 PARTITION_SOURCES = ("scope", "derived")
+#: How the runner fetches one partition (:attr:`Endpoint.kind`): one request whose body is the
+#: partition's document; numbered pages, the first saying how many there are; or one request per
+#: batch of derived ids. Pages and batches are checkpointed and merged by :meth:`Endpoint.merge`.
+KINDS = ("single", "paginated", "batched")
+#: The key of a batched endpoint's derived partition dicts that lists the ids still to fetch.
+DERIVED_IDS = "ids"
+
+T = TypeVar("T")
 
 
 class DeriveContext(Protocol):
-    """What a derived endpoint's ``derive`` sees: the scope and what the lake already holds."""
+    """What a derived endpoint's ``derive`` (and :meth:`Endpoint.no_data`) sees: the scope and
+    what the lake already holds."""
 
-    #: :class:`pitchlake.config.Scope` of the run (seasons, leagues, current season).
+    #: :class:`pitchlake.config.Scope` of the run: the config's ``scope`` as written.
     scope: Any
 
-    def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
-        """``endpoint`` is a plugin name (``"fixtures"``); when the config enables that plugin
-        under several names, the first enabled entry is read.
+    def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], Any]]:
+        """``endpoint`` is a plugin name; when the config enables that plugin under several
+        names, the first enabled entry is read.
 
-        ``(partition, item)`` for each response item of the newest complete ``data.json`` of
-        every partition of ``endpoint`` (of every ``ingestion_date`` with ``every_date``, for
-        endpoints that only fetch what is new), partition values as strings, as in the keys."""
+        ``(partition, item)`` for each item (:meth:`Endpoint.items`) of the newest complete
+        ``data.json`` of every selected partition of ``endpoint`` (of every ``ingestion_date``
+        with ``every_date``, for endpoints that only fetch what is new), partition values as
+        strings, as in the keys."""
 
-    def fetches(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
-        """As :meth:`items`, but ``(partition, envelope)`` for each of those ``data.json``: the
-        whole API envelope, for what the items alone do not say (``parameters``: what was asked)."""
+    def fetches(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], Any]]:
+        """As :meth:`items`, but ``(partition, document)`` for each of those ``data.json``: the
+        whole response, for what the items alone do not say (what was asked, say)."""
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, once per plan for each ``key``: a table read from the lake that is
+        consulted for every partition (API-Football's coverage flags)."""
+
+
+class SchemaMismatch(ValueError):
+    """A response does not hold a list of items, or an item does not match the endpoint's item
+    schema: not written, not retried (the same request would return the same body)."""
 
 
 @dataclass(frozen=True, eq=False)
 class Endpoint:
-    """One API-Football endpoint.
+    """One API endpoint.
 
     ``params`` maps API query parameters to templates over the partition keys, e.g.
     ``{"league": "{league_id}", "season": "{season}"}``; ``extra_params`` names the further
@@ -55,17 +88,25 @@ class Endpoint:
     paginated: bool = False
     partition_source: str = "scope"
     depends_on: tuple[str, ...] = ()
-    #: Key of the league's per-season ``coverage`` flags (dotted for nested ones,
-    #: e.g. ``fixtures.events``) that says whether this endpoint has data at all; a tuple of keys
-    #: when the endpoint returns several kinds of data, any one of which is worth the call.
-    coverage_flag: str | tuple[str, ...] | None = None
     #: For ``derived`` endpoints: ``derive(context: DeriveContext) -> iterable of partition
-    #: dicts``; for batched endpoints each partition dict also carries ``ids``, the ids to fetch.
+    #: dicts``; for batched endpoints each partition dict also carries :data:`DERIVED_IDS`
+    #: (``ids``), the ids to fetch.
     derive: Callable[..., Iterable[Mapping[str, Any]]] | None = field(default=None, compare=False)
-    #: For batched endpoints (``fixtures?ids=``): the id parameter and the batch size.
+    #: For batched endpoints: the id parameter and the batch size.
     batch_param: str | None = None
     batch_size: int = 1
     description: str = ""
+    #: Partition key -> the list of the config's ``scope`` that enumerates it (a ``scope``
+    #: endpoint's keys not named here need a ``partitions`` override in the config).
+    scope_keys: Mapping[str, str] = field(default_factory=dict)
+    #: Key of the response object that holds the list of items; None when the body is the list.
+    items_key: str | None = None
+    #: For paginated endpoints: the query parameter of pages 2 and later (page 1 is sent without it).
+    page_param: str | None = None
+    #: For batched endpoints: what joins a batch's ids in ``batch_param``.
+    batch_separator: str = ","
+    #: Column type (``integer``, ``varchar``, ...) of partition keys; ``varchar`` for the others.
+    column_types: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.partition_source not in PARTITION_SOURCES:
@@ -83,13 +124,22 @@ class Endpoint:
             raise ValueError(f"endpoint {self.name!r}: extra_params repeat params {sorted(set(self.extra_params) & set(self.params))}")
         if self.batch_param and (self.partition_source != "derived" or self.batch_size < 1):
             raise ValueError(f"endpoint {self.name!r}: a batched endpoint is derived and has batch_size >= 1")
+        if self.paginated and self.batch_param:
+            raise ValueError(f"endpoint {self.name!r}: an endpoint is paginated or batched, not both")
+        if self.paginated and not self.page_param:
+            raise ValueError(f"endpoint {self.name!r}: a paginated endpoint names its page_param")
+        if self.kind != "single" and type(self).merge is Endpoint.merge:
+            raise ValueError(f"endpoint {self.name!r}: a {self.kind} endpoint says how its pages merge (Endpoint.merge)")
 
     @property
-    def coverage_flags(self) -> tuple[str, ...]:
-        """``coverage_flag`` as a tuple (empty when the endpoint has none)."""
-        if not self.coverage_flag:
-            return ()
-        return (self.coverage_flag,) if isinstance(self.coverage_flag, str) else tuple(self.coverage_flag)
+    def kind(self) -> str:
+        """One of :data:`KINDS`: how the runner fetches a partition."""
+        return "batched" if self.batch_param else "paginated" if self.paginated else "single"
+
+    @property
+    def summary(self) -> str:
+        """The description, or what the endpoint is called where it has none."""
+        return self.description or f"/{self.path}"
 
     def request_params(self, partition: Mapping[str, Any], overrides: Mapping[str, Any] = ()) -> dict[str, str]:
         """The query parameters for one partition: templates filled in, then the config's extras."""
@@ -97,6 +147,88 @@ class Endpoint:
         params = {name: template.format(**values) for name, template in self.params.items()}
         params.update({name: str(value) for name, value in dict(overrides).items()})
         return params
+
+    # -- responses ---------------------------------------------------------------------------
+
+    def items(self, document: Any) -> Any:
+        """The items of a response (or of a partition's ``data.json``): what :attr:`items_key`
+        holds, or the document itself."""
+        if self.items_key is None:
+            return document
+        return document.get(self.items_key) if isinstance(document, Mapping) else None
+
+    def page_request(self, params: Mapping[str, str], number: int) -> dict[str, str]:
+        """The request of page ``number`` (2 or later) of a paginated partition."""
+        return {**params, self.page_param: str(number)}
+
+    def page_count(self, document: Any) -> int:
+        """How many pages a paginated partition has, from its first page (or its merged
+        ``data.json``, for an estimate of the next fetch)."""
+        raise NotImplementedError(f"endpoint {self.name!r} is paginated: declare page_count")
+
+    def batch_request(self, params: Mapping[str, str], ids: Sequence[str]) -> dict[str, str]:
+        """The request of one batch of ids."""
+        return {**params, self.batch_param: self.batch_separator.join(ids)}
+
+    def asked_ids(self, document: Any) -> list[str]:
+        """The ids a batch's response says were asked for (ids it has no item for included)."""
+        raise NotImplementedError(f"endpoint {self.name!r} is batched: declare asked_ids")
+
+    def merge(self, pages: Sequence[Any]) -> Any:
+        """The partition's one document from its pages (or batches), in page order."""
+        raise NotImplementedError(f"endpoint {self.name!r}: declare how its pages merge")
+
+    # -- planning ----------------------------------------------------------------------------
+
+    @property
+    def gated_by(self) -> str | None:
+        """The endpoint whose data :meth:`no_data` reads: planned before this one."""
+        return None
+
+    def no_data(self, partition: Mapping[str, str], context: DeriveContext) -> str | None:
+        """Why the API has nothing for ``partition``, as data already in the lake says (the
+        partition is skipped at no cost); None when it may have, or nobody knows."""
+        return None
+
+    def closed(self, partition: Mapping[str, str], scope: Any) -> str | None:
+        """What closed the partition (``"closed season"``), when its data no longer changes: it is
+        fetched once, ever, never refreshed; None while it may still change."""
+        return None
+
+    def scope_problems(self, scope: Any) -> list[tuple[str, str]]:
+        """``(JSON pointer under /scope, message)`` for what is wrong with the config's scope as
+        this endpoint reads it. ``scope`` is the document's, which may not even be valid."""
+        return []
+
+    def column_type(self, key: str) -> str:
+        """The column type of partition key ``key`` in dbt sources and external tables."""
+        return self.column_types.get(key, "varchar")
+
+
+@functools.cache
+def _validator(endpoint: Endpoint) -> Callable[[Any], Any]:
+    """The item schema compiled to Python by fastjsonschema: about 30 times faster than
+    interpreting it, which matters for fixture details (thousands of nested nodes per item).
+    The schemas use no keyword newer than draft 7, so the compiler's draft-7 semantics apply."""
+    schema = {key: value for key, value in endpoint.item_schema.items() if key != "$schema"}
+    return fastjsonschema.compile(schema)
+
+
+def check_items(endpoint: Endpoint, document: Any) -> None:
+    """Raise :class:`SchemaMismatch` unless ``document`` holds a list of items that each match the
+    endpoint's item schema; the message names the item and the field."""
+    items = endpoint.items(document)
+    where = f"/{endpoint.items_key}" if endpoint.items_key is not None else ""
+    if not isinstance(items, list):
+        what = f"{endpoint.items_key!r}" if endpoint.items_key is not None else "the body"
+        raise SchemaMismatch(f"{endpoint.name}: {what} is {type(items).__name__}, expected a list")
+    validate = _validator(endpoint)
+    for index, item in enumerate(items):
+        try:
+            validate(item)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            path = exc.name.replace("data", f"{where}/{index}", 1).replace(".", "/")
+            raise SchemaMismatch(f"{endpoint.name}: {path}: {exc.message[:200]}") from None
 
 
 def load_schema(package_file: str, name: str) -> dict:

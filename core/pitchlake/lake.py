@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+from .names import NAME_RULE, is_valid_name
 
 DATA_FILE = "data.json"
 LAYOUT_SUFFIX = "/ingestion_date={ingestion_date}/data.json"
@@ -21,9 +24,6 @@ LAYOUT_FIELDS = ("endpoint", "partitions", "ingestion_date")
 # the meaning of the path (separators, '=', '..') and nothing S3 or a file system treats oddly.
 _VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.=\-]{0,254}$")
-# Endpoint and partition key names become a folder and the left side of 'name=value': a '/' or '='
-# in them would make Hive discovery read back other partitions than the ones written.
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 
 
 class LakeError(Exception):
@@ -88,12 +88,14 @@ def layout_placeholders(layout: str) -> list[str]:
 def partition_key(
     layout: str, endpoint: str, partition_keys: tuple[str, ...], partition: Mapping[str, Any], ingestion_date: str
 ) -> str:
-    """The key of a partition's ``data.json``; names and partition values are checked, never escaped."""
+    """The key of a partition's ``data.json``; names and partition values are checked, never escaped.
+    The endpoint and its partition keys become a folder and the left side of ``name=value``: they
+    keep the name rule of :mod:`pitchlake.names`."""
     for name in (endpoint, *partition_keys):
-        if not _NAME.match(name) or (name != endpoint and name in LAYOUT_FIELDS):
+        if not is_valid_name(name) or (name != endpoint and name in LAYOUT_FIELDS):
             raise UnsafeKeyError(
-                f"unsafe name {name!r} for endpoint {endpoint!r} or one of its partition keys: use letters, "
-                f"digits and '_', starting with a letter; partition keys cannot be {', '.join(LAYOUT_FIELDS)}"
+                f"unsafe name {name!r} for endpoint {endpoint!r} or one of its partition keys: use {NAME_RULE}; "
+                f"partition keys cannot be {', '.join(LAYOUT_FIELDS)}"
             )
     values = {key: check_partition_value(key, partition[key]) for key in partition_keys}
     hive = "/".join(f"{key}={values[key]}" for key in partition_keys)
@@ -109,15 +111,10 @@ def partition_key(
 
 def partition_prefix(layout: str, endpoint: str) -> str:
     """The longest fixed prefix of an endpoint's keys: what the planner LISTs, once."""
-    if not _NAME.match(endpoint):
-        raise UnsafeKeyError(f"unsafe endpoint name {endpoint!r}: use letters, digits and '_', starting with a letter")
+    if not is_valid_name(endpoint):
+        raise UnsafeKeyError(f"unsafe endpoint name {endpoint!r}: use {NAME_RULE}")
     fixed = layout.replace("{endpoint}", endpoint).split("{", 1)[0]
     return fixed[: fixed.rfind("/") + 1]
-
-
-def parse_hive(key: str) -> dict[str, str]:
-    """The ``name=value`` segments of a key, in order (partition keys, then ``ingestion_date``)."""
-    return dict(segment.split("=", 1) for segment in key.split("/") if "=" in segment)
 
 
 @dataclass(frozen=True)
@@ -144,7 +141,7 @@ class Layout:
     def prefix(self, endpoint: str) -> str:
         return partition_prefix(self.template, endpoint)
 
-    def parser(self, endpoint: str, keys: tuple[str, ...]) -> "re.Pattern[str]":
+    def parser(self, endpoint: str, keys: tuple[str, ...]) -> re.Pattern[str]:
         """A regex with a group per partition key, ``ingestion_date`` (optional) and ``rest``."""
         head = self.template[: -len(LAYOUT_SUFFIX)]
         pattern, seen = "", set()
@@ -158,8 +155,10 @@ class Layout:
             elif name is not None:
                 pattern += f"(?P={name})" if name in seen else f"(?P<{name}>[^/]+)"
                 seen.add(name)
-        pattern = re.sub(r"/{2,}", "/", pattern)
-        return re.compile(pattern + r"/(?:ingestion_date=(?P<ingestion_date>[^/]+)/)?(?P<rest>[^/].*)$")
+        # Collapsed after the suffix is added: an endpoint without partition keys leaves an empty
+        # '{partitions}' segment right before it, as in partition_key.
+        pattern = re.sub(r"/{2,}", "/", pattern + r"/(?:ingestion_date=(?P<ingestion_date>[^/]+)/)?(?P<rest>[^/].*)$")
+        return re.compile(pattern)
 
 
 def open_lake(uri: str, *, create_bucket: bool = False, backends: Mapping[str, Any] | None = None) -> LakeBackend:

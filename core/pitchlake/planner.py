@@ -1,10 +1,10 @@
 """Smart resume: what the lake is missing, and what fetching it will cost, before any API call.
 
 The lake is read with one paginated LIST per endpoint prefix. Each partition is then judged by
-the endpoint's refresh policy: a closed season is fetched once, ever; the current season (and
-partitions without a season) at most once per refresh period; a fetch that crashed resumes at its
-first missing page; a partition the API said is out of plan, or whose coverage flag is false, is
-not fetched at all.
+the endpoint's refresh policy: a closed partition (one the endpoint says no longer changes) is
+fetched once, ever; the others at most once per refresh period; a fetch that crashed resumes at its
+first missing page; a partition the API said is out of plan, or that data already in the lake says
+the API has nothing for (:meth:`pitchlake.endpoints.Endpoint.no_data`), is not fetched at all.
 """
 
 from __future__ import annotations
@@ -13,26 +13,25 @@ import datetime as dt
 import itertools
 import json
 import os
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from .config import Config, EndpointConfig
-from .endpoints import Endpoint
+from .endpoints import DERIVED_IDS, Endpoint
 from .lake import DATA_FILE, LakeBackend, Layout
 from .lease import LEASE_FILE
 
-#: The endpoint whose items carry the per-season ``coverage`` flags; endpoints with a coverage
-#: flag are planned after it, so its data is in the lake when they are judged.
-COVERAGE_SOURCE = "leagues"
 PAGES_DIR = "_pages"
 OUT_OF_PLAN = "_out_of_plan.json"
 REFRESH_DAYS = {"daily": 1, "weekly": 7}
 
+T = TypeVar("T")
+
 
 def today() -> str:
     """The ingestion date: today in UTC, or ``PITCHLAKE_TODAY`` (backfills and tests)."""
-    return os.environ.get("PITCHLAKE_TODAY") or dt.datetime.now(dt.timezone.utc).date().isoformat()
+    return os.environ.get("PITCHLAKE_TODAY") or dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def page_name(number: int) -> str:
@@ -54,24 +53,37 @@ class PartitionState:
         return started[-1] if started else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Selection:
-    """``--endpoint``, ``--season``, ``--league`` selectors (empty means all)."""
+    """Which endpoints and partitions a run covers (empty means all): the CLI's ``--endpoint``,
+    and per partition key the values to keep (``--season 2024`` keeps ``season=2024``).
+
+    The one partition filter: derived endpoints also use it to keep to the config's scope, since
+    the lake may hold partitions of an earlier scope that must not cost credits now."""
 
     endpoints: tuple[str, ...] = ()
-    seasons: tuple[str, ...] = ()
-    leagues: tuple[str, ...] = ()
+    #: partition key -> the values admitted, as strings (the lake's keys are strings)
+    partitions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def admits(self, partition: Mapping[str, Any]) -> bool:
-        if self.seasons and "season" in partition and str(partition["season"]) not in self.seasons:
-            return False
-        return not (self.leagues and "league_id" in partition and str(partition["league_id"]) not in self.leagues)
+        """Keys the partition does not have (an endpoint keyed by league alone, for a filter
+        on seasons), and keys with no values, do not restrict it."""
+        return all(str(partition[key]) in values for key, values in self.partitions.items()
+                   if values and key in partition)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One request of a batched fetch: the page it is checkpointed as, and its query parameters."""
+
+    page: int
+    params: dict[str, str]
 
 
 @dataclass
 class Task:
     """One partition to fetch. ``params`` is the request (page 1 of a paginated endpoint);
-    a batched endpoint lists its ``(page number, request)`` pairs, one per batch of ids, in ``batches``."""
+    a batched endpoint lists its requests, one per batch of ids still missing, in ``batches``."""
 
     name: str
     endpoint: Endpoint
@@ -79,7 +91,7 @@ class Task:
     ingestion_date: str
     reason: str
     params: dict[str, str]
-    batches: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    batches: list[Batch] = field(default_factory=list)
     done_pages: set[int] = field(default_factory=set)
     estimated_requests: int = 1
 
@@ -132,8 +144,8 @@ def stages(config: Config, endpoints: Mapping[str, Endpoint]) -> list[list[Endpo
     result = []
     def needs(entry: EndpointConfig) -> set[str]:
         endpoint = endpoints[entry.plugin]
-        extra = {COVERAGE_SOURCE} if endpoint.coverage_flags and entry.plugin != COVERAGE_SOURCE else set()
-        return (set(endpoint.depends_on) | extra) & set(by_plugin)
+        gate = {endpoint.gated_by} if endpoint.gated_by and endpoint.gated_by != entry.plugin else set()
+        return (set(endpoint.depends_on) | gate) & set(by_plugin)
 
     while remaining:
         ready = [e for e in remaining if needs(e) <= done]
@@ -147,7 +159,8 @@ def stages(config: Config, endpoints: Mapping[str, Endpoint]) -> list[list[Endpo
 
 class LakeView:
     """The lake as the planner sees it: one LIST per endpoint, then reads only where a derived
-    endpoint or a coverage flag needs the data itself. Also the ``DeriveContext`` of endpoints."""
+    endpoint or an endpoint's :meth:`~pitchlake.endpoints.Endpoint.no_data` needs the data itself.
+    Also the ``DeriveContext`` of endpoints."""
 
     def __init__(self, config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection):
         self.config = config
@@ -157,6 +170,7 @@ class LakeView:
         self.layout = Layout(config.lake.layout)
         self.selection = selection
         self._states: dict[str, dict[tuple, PartitionState]] = {}
+        self._cache: dict[Hashable, Any] = {}
 
     def _entry(self, plugin_or_name: str) -> EndpointConfig | None:
         for entry in self.config.endpoints:
@@ -200,60 +214,46 @@ class LakeView:
             return
         keys = self.endpoints[entry.plugin].partition_keys
         for values, state in sorted(self.states(entry.name).items()):
-            partition = dict(zip(keys, values))
+            partition = dict(zip(keys, values, strict=True))
             if not state.complete or not self.selection.admits(partition):
                 continue
             for date in state.complete if every_date else state.complete[-1:]:
                 yield partition, self.read_json(self.layout.data_key(entry.name, keys, partition, date))
 
-    def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
-        for partition, envelope in self.fetches(endpoint, every_date=every_date):
-            for item in envelope.get("response") or []:
+    def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], Any]]:
+        entry = self._entry(endpoint)
+        if entry is None:
+            return
+        declared = self.endpoints[entry.plugin]
+        for partition, document in self.fetches(endpoint, every_date=every_date):
+            for item in declared.items(document) or []:
                 yield partition, item
 
-    @cached_property
-    def coverage(self) -> dict[tuple[str, str], dict]:
-        """(league_id, season) -> the league's coverage flags, from the ``leagues`` data in the lake."""
-        flags = {}
-        for _, item in self.items(COVERAGE_SOURCE):
-            league = str(item.get("league", {}).get("id"))
-            for season in item.get("seasons") or []:
-                flags[(league, str(season.get("year")))] = season.get("coverage") or {}
-        return flags
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
-    def covered(self, endpoint: Endpoint, partition: Mapping[str, str]) -> bool | None:
-        """False when the league's coverage flags say the endpoint has no data (every one of its
-        flags is false); None when unknown, so the call is made."""
-        if not endpoint.coverage_flags or "league_id" not in partition or "season" not in partition:
-            return None
-        flags = self.coverage.get((str(partition["league_id"]), str(partition["season"])))
-        if flags is None:
-            return None
-        values = []
-        for flag in endpoint.coverage_flags:
-            value: Any = flags
-            for part in flag.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            values.append(value)
-        if any(values):
-            return True
-        return False if None not in values else None
+
+def scope_values(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> dict[str, tuple[str, ...] | None]:
+    """Partition key -> its values for a ``scope`` endpoint: the entry's ``partitions`` override,
+    else the scope's list that the endpoint names for the key (None when neither gives it)."""
+    values = {}
+    for key in endpoint.partition_keys:
+        name = endpoint.scope_keys.get(key)
+        given = entry.partitions.get(key, config.scope.get(name) if name else None)
+        values[key] = None if given is None else tuple(str(value) for value in given)
+    return values
 
 
 def _scope_partitions(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> Iterator[dict[str, str]]:
-    defaults = {"season": config.scope.seasons, "league_id": config.scope.leagues}
     axes = []
-    for key in endpoint.partition_keys:
-        values = entry.partitions.get(key, defaults.get(key))
+    for key, values in scope_values(entry, endpoint, config).items():
         if values is None:
             raise ValueError(f"endpoint {entry.name!r}: set partitions.{key} in {config.path} (the scope does not give it)")
-        axes.append([str(value) for value in values])
+        axes.append(values)
     for combination in itertools.product(*axes):
-        yield dict(zip(endpoint.partition_keys, combination))
-
-
-def _is_closed(partition: Mapping[str, str], config: Config) -> bool:
-    return "season" in partition and int(partition["season"]) < config.scope.current_season
+        yield dict(zip(endpoint.partition_keys, combination, strict=True))
 
 
 def _refresh_due(last: str, refresh: str, date: str) -> bool:
@@ -267,8 +267,7 @@ def _estimate_pages(view: LakeView, name: str, endpoint: Endpoint, partition: di
     """Pages of a paginated partition, from its last complete fetch if there is one."""
     if not state.complete:
         return 1
-    envelope = view.read_json(view.layout.data_key(name, endpoint.partition_keys, partition, state.complete[-1]))
-    return int((envelope.get("paging") or {}).get("total") or 1)
+    return endpoint.page_count(view.read_json(view.layout.data_key(name, endpoint.partition_keys, partition, state.complete[-1])))
 
 
 def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
@@ -291,10 +290,9 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
         if state.out_of_plan:
             plan.skipped.append(Skip(entry.name, partition, "out of plan (the API said so on an earlier run)"))
             continue
-        if view.covered(endpoint, partition) is False:
-            flags = endpoint.coverage_flags
-            reason = f"coverage flag {flags[0]} is false" if len(flags) == 1 else f"coverage flags {', '.join(flags)} are false"
-            plan.skipped.append(Skip(entry.name, partition, reason))
+        no_data = endpoint.no_data(partition, view)
+        if no_data:
+            plan.skipped.append(Skip(entry.name, partition, no_data))
             continue
         resume = state.in_progress()
         params = endpoint.request_params(partition, entry.params)
@@ -302,7 +300,7 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
             if not resume and date in state.complete:
                 plan.skipped.append(Skip(entry.name, partition, f"fetched {date} already; new ids are fetched next period"))
                 continue
-            task = _batched_task(view, entry, endpoint, partition, list(derived["ids"]), resume or date, params)
+            task = _batched_task(view, entry, endpoint, partition, list(derived[DERIVED_IDS]), resume or date, params)
             if task.batches or task.done_pages:
                 plan.tasks.append(task)
             continue
@@ -314,8 +312,9 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
             continue
         if state.complete:
             last = state.complete[-1]
-            if _is_closed(partition, view.config):
-                plan.skipped.append(Skip(entry.name, partition, f"complete (closed season, fetched {last})"))
+            closed = endpoint.closed(partition, view.config.scope)
+            if closed:
+                plan.skipped.append(Skip(entry.name, partition, f"complete ({closed}, fetched {last})"))
                 continue
             if not _refresh_due(last, entry.refresh, date):
                 plan.skipped.append(Skip(entry.name, partition, f"fresh (fetched {last}, refresh {entry.refresh})"))
@@ -339,15 +338,14 @@ def _batched_task(view: LakeView, entry: EndpointConfig, endpoint: Endpoint, par
     size = endpoint.batch_size
     wanted = [str(i) for i in ids]
     chunks = [wanted[i: i + size] for i in range(0, len(wanted), size)]
-    held = {number: str(view.read_json(f"{fetch_dir}/{page_name(number)}").get("parameters", {}).get(endpoint.batch_param, "")).split("-")
-            for number in done}
+    held = {number: endpoint.asked_ids(view.read_json(f"{fetch_dir}/{page_name(number)}")) for number in done}
     if all(number <= len(chunks) and held[number] == chunks[number - 1] for number in done):
         numbered = [(number, chunk) for number, chunk in enumerate(chunks, start=1) if number not in done]
     else:
         fetched = {i for chunk in held.values() for i in chunk}
         missing = [i for i in wanted if i not in fetched]
         numbered = list(enumerate((missing[i: i + size] for i in range(0, len(missing), size)), start=max(done) + 1))
-    batches = [(number, {**params, endpoint.batch_param: "-".join(chunk)}) for number, chunk in numbered]
+    batches = [Batch(number, endpoint.batch_request(params, chunk)) for number, chunk in numbered]
     reason = f"{sum(len(chunk) for _, chunk in numbered)} id(s) without data" + (f", resuming after {len(done)} page(s)" if done else "")
     return Task(entry.name, endpoint, partition, date, reason, params, batches, set(done), len(batches))
 

@@ -1,15 +1,19 @@
-"""Rendering artifacts from the SSOT through orchestrator adapters, and checking them for drift.
+"""Rendering generated files from the SSOT, and checking them for drift: the one mechanism.
 
-Adapters render text only; this module writes it, or with ``check`` compares it with what is
-committed, so a stale generated file fails CI with a diff instead of surprising a deploy.
+A :class:`Renderer` (an orchestrator :class:`Adapter`, or the dbt project's sources) renders text
+only; :func:`render` writes it, or with ``check`` compares it with what is on disk, so a stale
+generated file fails CI (``pitchlake render NAME --check``), a transform
+(:func:`pitchlake.dbt_sources.check_dbt_sources`) or a Dagster run with a diff instead of
+surprising a deploy.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Protocol, runtime_checkable
 
 import jinja2
 
@@ -35,6 +39,33 @@ class RenderContext:
         return [[(entry, self.endpoints[entry.plugin]) for entry in stage] for stage in stages(self.config, self.endpoints)]
 
 
+@runtime_checkable
+class Renderer(Protocol):
+    """Something ``pitchlake render NAME`` runs: files derived from the config and the installed
+    endpoints, returned as text (never written by the renderer: :func:`render` writes or checks).
+
+    A renderer may also have ``generated(root) -> list[str]``: the paths under ``root`` it rendered
+    in the past, for files whose set changes (a plugin's dbt models); those it no longer renders
+    are deleted by :func:`render`, or reported as stale with ``check``.
+    """
+
+    #: What ``pitchlake render NAME`` and ``pitchlake plugins`` call it.
+    name: str
+
+    def render(self, context: RenderContext) -> dict[str, str]:
+        """``{path relative to the project folder: text}``, the same text for the same config
+        (sorted, no timestamps), so that ``--check`` only reports real drift."""
+        ...
+
+
+@runtime_checkable
+class Adapter(Renderer, Protocol):
+    """An orchestrator adapter (``dagster``, ``stepfunctions``): a :class:`Renderer` whose files
+    make an orchestrator run ``pitchlake ingest --endpoint E ...`` per partition in dependency
+    stages, then ``pitchlake transform``. It holds no logic of its own, so every orchestrator
+    fetches and resumes the same way."""
+
+
 def template_environment(package: str) -> jinja2.Environment:
     """The Jinja environment for templates shipped in an adapter package's ``templates/``.
     StrictUndefined: a typo in a template fails the render instead of rendering an empty string."""
@@ -54,15 +85,13 @@ class RenderResult:
     deleted: list[Path] = field(default_factory=list)
 
 
-def render(adapter, context: RenderContext, root: Path, check: bool = False) -> RenderResult:
-    """Render ``adapter``'s files under ``root``; with ``check``, write nothing and report drift.
-
-    An adapter may also have ``generated(root)``: the files under ``root`` it rendered in the past
-    (for files whose set changes, such as a plugin's dbt models). Those it no longer renders are
-    deleted, or with ``check`` reported as stale."""
+def render(renderer: Renderer, context: RenderContext, root: Path, check: bool = False) -> RenderResult:
+    """Render ``renderer``'s files under ``root`` (the project folder); with ``check``, write
+    nothing and report drift: a unified diff per file that differs or is missing, a line per file
+    it rendered before (``generated(root)``) and renders no longer, which is otherwise deleted."""
     result = RenderResult([], {})
-    rendered = adapter.render(context)
-    for relative in sorted(set(getattr(adapter, "generated", lambda root: [])(root)) - set(rendered)):
+    rendered = renderer.render(context)
+    for relative in sorted(set(getattr(renderer, "generated", lambda root: [])(root)) - set(rendered)):
         path = root / relative
         if check:
             result.stale[path] = f"{relative}: no longer rendered; `pitchlake render` deletes it\n"

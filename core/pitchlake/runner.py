@@ -1,39 +1,37 @@
 """Ingestion: run a plan with a bounded worker pool, writing each partition by the lake protocol.
 
-Every response is checked (envelope, ``errors``, item schema) before it is written; pages of a
-paginated or batched fetch are checkpointed under ``_pages/`` as they arrive and merged into the
-partition's ``data.json`` last, with a conditional write, so a crash at any point loses at most the
-requests in flight and two runners never both write one partition.
+Every response is checked (by the client, then the endpoint's item schema:
+:func:`pitchlake.endpoints.check_items`) before it is written. How a partition is fetched depends
+on its endpoint's kind (:class:`Single`, :class:`Paginated`, :class:`Batched`): a single
+response is the partition's ``data.json``; pages and batches are checkpointed under ``_pages/`` as
+they arrive and merged (:meth:`pitchlake.endpoints.Endpoint.merge`) into ``data.json`` last, with a
+conditional write, so a crash at any point loses at most the requests in flight and two runners
+never both write one partition. A partition's lease is taken on its first request and renewed as
+its pages arrive, so a concurrent run leaves it alone.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
-import fastjsonschema
-
-from .client import ApiClient, ApiError, BudgetExhausted, FatalApiError, OutOfPlan, QuotaExhausted
-from .config import Config
-from .endpoints import Endpoint
 from . import lease
+from .client import ApiClient, BudgetExhausted, FatalApiError, OutOfPlan, QuotaExhausted, Response
+from .config import Config
+from .endpoints import Endpoint, check_items
+from .exit_codes import ExitCode
 from .lake import AlreadyExists, LakeBackend, Layout
 from .lease import LEASE_SECONDS, Lease
 from .planner import OUT_OF_PLAN, Plan, Selection, Task, page_name, plan, stages, today
 
 log = logging.getLogger(__name__)
-
-
-class SchemaMismatch(ApiError):
-    """A response item does not match the endpoint's item schema: not written, not retried
-    (the same request would return the same body)."""
 
 
 @dataclass
@@ -48,10 +46,10 @@ class Summary:
     day_remaining: int | None = None
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if self.stopped_reason in ("daily_quota", "max_requests", "interrupted"):
-            return 3
-        return 1 if self.stopped_reason or self.failures else 0
+            return ExitCode.STOPPED
+        return ExitCode.FAILED if self.stopped_reason or self.failures else ExitCode.OK
 
     def to_json(self) -> dict:
         return {
@@ -66,52 +64,130 @@ class Summary:
         }
 
 
-@functools.cache
-def _validator(endpoint: Endpoint) -> Callable[[Any], Any]:
-    """The item schema compiled to Python by fastjsonschema: about 30 times faster than
-    interpreting it, which matters for fixture details (thousands of nested nodes per item).
-    The schemas use no keyword newer than draft 7, so the compiler's draft-7 semantics apply."""
-    schema = {key: value for key, value in endpoint.item_schema.items() if key != "$schema"}
-    return fastjsonschema.compile(schema)
+@dataclass(eq=False)
+class PartitionFetch:
+    """One partition being fetched: its pages and how far it got, shared by the workers that
+    fetch its requests (``lock`` guards it)."""
 
-
-def check_items(endpoint: Endpoint, envelope: Mapping[str, Any]) -> None:
-    response = envelope.get("response")
-    if not isinstance(response, list):
-        raise SchemaMismatch(f"{endpoint.name}: 'response' is {type(response).__name__}, expected a list")
-    validate = _validator(endpoint)
-    for index, item in enumerate(response):
-        try:
-            validate(item)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            where = exc.name.replace("data", f"/response/{index}", 1).replace(".", "/")
-            raise SchemaMismatch(f"{endpoint.name}: {where}: {exc.message[:200]}") from None
-
-
-def _total_pages(envelope: Mapping[str, Any]) -> int:
-    paging = envelope.get("paging") or {}
-    return max(int(paging.get("total") or 1), 1)
-
-
-class _Fetch:
-    """One partition being fetched: which pages it has, and whether it is finished."""
-
-    def __init__(self, task: Task, layout: Layout):
-        self.task = task
-        self.dir = layout.fetch_dir(task.name, task.endpoint.partition_keys, task.partition, task.ingestion_date)
-        self.pages = set(task.done_pages)
-        self.total: int | None = None
-        self.merged = False
-        self.failed = False
-        self.dropped = False
-        self.lease: Lease | None = None
-        self.lease_taken = False  # tried already (held by us, or by another run)
-        self.lease_renewed = 0.0
-        self.lock = threading.Lock()
+    task: Task
+    #: the fetch's folder: ``data.json``, ``_pages/`` and the lease live in it
+    dir: str
+    kind: FetchKind
+    #: page numbers checkpointed in the lake (those of an earlier, interrupted run included)
+    pages: set[int] = field(default_factory=set)
+    #: a paginated fetch's page count, once its first page said it
+    total: int | None = None
+    merged: bool = False
+    #: a request failed: nothing more is sent (requests in flight are still written, for a resume)
+    failed: bool = False
+    #: the API said the partition is out of plan: its checkpoints are gone, nothing more is written
+    dropped: bool = False
+    lease: Lease | None = None
+    lease_taken: bool = False  # tried already (held by us, or by another run)
+    lease_renewed: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
-    def single(self) -> bool:
-        return not self.task.endpoint.paginated and not self.task.endpoint.batch_param
+    def endpoint(self) -> Endpoint:
+        return self.task.endpoint
+
+
+@dataclass(frozen=True, eq=False)
+class Request:
+    """One request of a fetch, checkpointed as page ``page`` (a single fetch's is written as the
+    partition's ``data.json`` instead)."""
+
+    fetch: PartitionFetch
+    page: int
+    params: dict[str, str]
+
+
+@dataclass(frozen=True, eq=False)
+class Resume:
+    """No request: carry on a fetch from what the lake holds (a paginated fetch learns its page
+    count from its first page; a batched fetch whose every batch was fetched before a crash merges)."""
+
+    fetch: PartitionFetch
+
+
+#: What the worker pool is handed, one at a time.
+Work = Request | Resume
+
+
+class FetchKind:
+    """How partitions of one kind of endpoint (:data:`pitchlake.endpoints.KINDS`) are fetched:
+    the work a fetch starts with, what a checkpointed page tells it, the work that follows, and
+    when it is complete. All but :meth:`start` are called with the fetch's lock held."""
+
+    #: False: the one response is the partition's ``data.json``, no page is checkpointed.
+    checkpointed = True
+
+    def start(self, fetch: PartitionFetch) -> list[Work]:
+        raise NotImplementedError
+
+    def on_page(self, fetch: PartitionFetch, page: int, document: Any) -> None:
+        """Page ``page`` of the fetch was checkpointed."""
+
+    def follow_up(self, fetch: PartitionFetch, work: Work, first_page: Callable[[], Any]) -> list[Work]:
+        """The requests that follow ``work`` (done); ``first_page()`` reads page 1 from the lake."""
+        return []
+
+    def complete(self, fetch: PartitionFetch) -> bool:
+        """Every page is in the lake: merge."""
+        raise NotImplementedError
+
+
+class Single(FetchKind):
+    """One request, whose body is written as the partition's ``data.json``."""
+
+    checkpointed = False
+
+    def start(self, fetch: PartitionFetch) -> list[Work]:
+        return [Request(fetch, 0, fetch.task.params)]
+
+    def complete(self, fetch: PartitionFetch) -> bool:
+        return False
+
+
+class Paginated(FetchKind):
+    """Page 1 says how many pages there are; the others are then fetched before any new
+    partition's first page. A resumed fetch reads page 1 from the lake instead."""
+
+    def start(self, fetch: PartitionFetch) -> list[Work]:
+        if 1 in fetch.task.done_pages:
+            return [Resume(fetch)]
+        return [Request(fetch, 1, fetch.task.params)]
+
+    def on_page(self, fetch: PartitionFetch, page: int, document: Any) -> None:
+        if page == 1:
+            fetch.total = fetch.endpoint.page_count(document)
+
+    def follow_up(self, fetch: PartitionFetch, work: Work, first_page: Callable[[], Any]) -> list[Work]:
+        if fetch.total is None:
+            fetch.total = fetch.endpoint.page_count(first_page())
+        if isinstance(work, Request) and work.page != 1:
+            return []
+        endpoint, params = fetch.endpoint, fetch.task.params
+        return [Request(fetch, number, endpoint.page_request(params, number))
+                for number in range(2, fetch.total + 1) if number not in fetch.pages]
+
+    def complete(self, fetch: PartitionFetch) -> bool:
+        return fetch.pages >= set(range(1, fetch.total + 1))
+
+
+class Batched(FetchKind):
+    """One request per batch of ids the planner found missing; complete when every batch has
+    its page (a fetch whose batches were all fetched before a crash only merges)."""
+
+    def start(self, fetch: PartitionFetch) -> list[Work]:
+        return [Request(fetch, batch.page, batch.params) for batch in fetch.task.batches] or [Resume(fetch)]
+
+    def complete(self, fetch: PartitionFetch) -> bool:
+        return len(fetch.pages) >= len(fetch.task.done_pages) + len(fetch.task.batches)
+
+
+#: The fetch strategy of each endpoint kind.
+KINDS: dict[str, FetchKind] = {"single": Single(), "paginated": Paginated(), "batched": Batched()}
 
 
 class Runner:
@@ -145,27 +221,17 @@ class Runner:
         of a partition already under way goes before the first page of a new one."""
         for key in stage_plan.cleanup:
             self.lake.delete(key)
-        units: deque[tuple[_Fetch, int | None, dict | None]] = deque()
-        fetches = [_Fetch(task, self.layout) for task in stage_plan.tasks]
-        for fetch in fetches:
-            task = fetch.task
-            if task.endpoint.batch_param:
-                units.extend((fetch, number, params) for number, params in task.batches)
-                if not task.batches:
-                    units.append((fetch, None, None))  # every batch was fetched before a crash: merge
-            elif task.endpoint.paginated and 1 in task.done_pages:
-                units.append((fetch, None, None))  # learn the page count from the lake, then fetch what is missing
-            else:
-                units.append((fetch, 1 if task.endpoint.paginated else 0, task.params))
+        fetches = [self._fetch(task) for task in stage_plan.tasks]
+        queue: deque[Work] = deque(work for fetch in fetches for work in fetch.kind.start(fetch))
 
         in_flight = 2 * self.config.api.concurrency
-        running: dict[Future, _Fetch] = {}
+        running: dict[Future, PartitionFetch] = {}
         with ThreadPoolExecutor(max_workers=self.config.api.concurrency, thread_name_prefix="pitchlake") as pool:
             try:
                 while True:
-                    while units and len(running) < in_flight and not self.summary.stopped_reason:
-                        fetch, page, params = units.popleft()
-                        running[pool.submit(self._unit, fetch, page, params)] = fetch
+                    while queue and len(running) < in_flight and not self.summary.stopped_reason:
+                        work = queue.popleft()
+                        running[pool.submit(self._work, work)] = work.fetch
                     if not running:
                         break
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -176,7 +242,7 @@ class Runner:
                         except Exception as exc:
                             self._failed(fetch, exc)
                             continue
-                        units.extendleft((fetch, n, {**fetch.task.params, "page": str(n)}) for n in reversed(follow_up))
+                        queue.extendleft(reversed(follow_up))
             except KeyboardInterrupt:
                 # Ctrl-C or SIGTERM (an ECS task being stopped): the requests in flight finish and
                 # are written, nothing new is sent, and the summary says how far the run got.
@@ -186,86 +252,77 @@ class Runner:
         for fetch in fetches:  # a stopped run lets the next one resume at once
             self._release(fetch)
 
-    def _unit(self, fetch: _Fetch, page: int | None, params: dict | None) -> list[int]:
-        """Fetch one request (or none, for a resumed partition) and write it; return the page
-        numbers still to fetch once a paginated partition's page count is known."""
-        task = fetch.task
+    def _fetch(self, task: Task) -> PartitionFetch:
+        folder = self.layout.fetch_dir(task.name, task.endpoint.partition_keys, task.partition, task.ingestion_date)
+        return PartitionFetch(task, folder, KINDS[task.endpoint.kind], pages=set(task.done_pages))
+
+    def _work(self, work: Work) -> list[Work]:
+        """One unit of work: send its request, check the response and write it (the partition's
+        ``data.json``, or a checkpointed page); then what the fetch's kind says follows, more
+        pages or, once every page is in, the merge. Returns the work that follows."""
+        fetch = work.fetch
         if fetch.failed or not self._hold(fetch):  # failed already, or another run fetches it
             return []
-        if page is not None and params is not None:
-            response = self.client.get(task.endpoint.path, params)
-            check_items(task.endpoint, response.envelope)
-            with self._lock:
-                self.summary.api_requests = self.client.budget.used
-                self.summary.day_remaining = self.client.budget.day_remaining
-            self.on_progress(self.summary, task.label)
-            if fetch.single:
+        if isinstance(work, Request):
+            response = self._request(fetch, work.params)
+            if not fetch.kind.checkpointed:
                 self._write_data(fetch, response.body)
                 return []
-            with fetch.lock:
-                if fetch.dropped:
-                    return []
-                self._put(f"{fetch.dir}/{page_name(page)}", response.body)
-                fetch.pages.add(page)
-                if time.monotonic() - fetch.lease_renewed > LEASE_SECONDS / 3 and fetch.lease:
-                    lease.renew(self.lake, fetch.lease)
-                    fetch.lease_renewed = time.monotonic()
-                if task.endpoint.paginated and page == 1:
-                    fetch.total = _total_pages(response.envelope)
-            with self._lock:
-                self.summary.pages_written += 1
-        if task.endpoint.paginated:
-            with fetch.lock:
-                if fetch.total is None:
-                    fetch.total = _total_pages(json.loads(self.lake.read(f"{fetch.dir}/{page_name(1)}")))
-                if page in (None, 1):
-                    missing = [n for n in range(2, fetch.total + 1) if n not in fetch.pages]
-                    if missing:
-                        return missing
-                if fetch.merged or not fetch.pages >= set(range(1, fetch.total + 1)):
-                    return []
-                fetch.merged = True
-        else:  # batched: finished when every request of the task has its page
-            with fetch.lock:
-                if fetch.merged or len(fetch.pages) < len(task.done_pages) + len(task.batches):
-                    return []
-                fetch.merged = True
+            if not self._checkpoint(fetch, work.page, response):
+                return []
+        with fetch.lock:
+            follow_up = fetch.kind.follow_up(fetch, work, lambda: self._read_page(fetch, 1))
+            if follow_up:
+                return follow_up
+            if fetch.merged or not fetch.kind.complete(fetch):
+                return []
+            fetch.merged = True
         self._merge(fetch)
         return []
 
-    def _merge(self, fetch: _Fetch) -> None:
+    def _request(self, fetch: PartitionFetch, params: Mapping[str, str]) -> Response:
+        """Send one request and check its items; the summary and the progress see it at once."""
+        task = fetch.task
+        response = self.client.get(task.endpoint.path, params)
+        check_items(task.endpoint, response.envelope)
+        with self._lock:
+            self.summary.api_requests = self.client.budget.used
+            self.summary.day_remaining = self.client.budget.day_remaining
+        self.on_progress(self.summary, task.label)
+        return response
+
+    def _checkpoint(self, fetch: PartitionFetch, page: int, response: Response) -> bool:
+        """Write a page under ``_pages/``, renewing the lease now and then; False when the fetch
+        was dropped meanwhile (out of plan), and nothing is written."""
+        with fetch.lock:
+            if fetch.dropped:
+                return False
+            self._put(f"{fetch.dir}/{page_name(page)}", response.body)
+            fetch.pages.add(page)
+            if time.monotonic() - fetch.lease_renewed > LEASE_SECONDS / 3 and fetch.lease:
+                lease.renew(self.lake, fetch.lease)
+                fetch.lease_renewed = time.monotonic()
+            fetch.kind.on_page(fetch, page, response.envelope)
+        with self._lock:
+            self.summary.pages_written += 1
+        return True
+
+    def _read_page(self, fetch: PartitionFetch, number: int) -> Any:
+        return json.loads(self.lake.read(f"{fetch.dir}/{page_name(number)}"))
+
+    def _merge(self, fetch: PartitionFetch) -> None:
+        """The pages, in order, merged by the endpoint into the partition's ``data.json``."""
         numbers = sorted(fetch.pages)
         if not numbers:
             return
-        envelope: dict = {}
-        items: list = []
-        asked: list[str] = []  # the ids of every batch, answered or not
-        batch_param = fetch.task.endpoint.batch_param
-        for number in numbers:
-            page = json.loads(self.lake.read(f"{fetch.dir}/{page_name(number)}"))
-            envelope = envelope or page
-            items.extend(page.get("response") or [])
-            if batch_param:
-                asked.extend(str((page.get("parameters") or {}).get(batch_param) or "").split("-"))
-        merged = {
-            "get": envelope.get("get"),
-            "parameters": {k: v for k, v in (envelope.get("parameters") or {}).items() if k != "page"},
-            "errors": [],
-            "results": len(items),
-            "paging": {"current": len(numbers), "total": len(numbers)},
-            "response": items,
-        }
-        if batch_param:
-            # What was asked, as the API's own envelope says: ids it left out are in here too, so
-            # they are not asked for again (see derive.finished_fixtures_without_details).
-            merged["parameters"][batch_param] = "-".join(fixture_id for fixture_id in asked if fixture_id)
+        merged = fetch.endpoint.merge([self._read_page(fetch, number) for number in numbers])
         self._write_data(fetch, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode())
         # The pages are in data.json now; left in place they would multiply what every later
         # plan has to LIST (27 keys a players partition instead of 1).
         for number in numbers:
             self.lake.delete(f"{fetch.dir}/{page_name(number)}")
 
-    def _hold(self, fetch: _Fetch) -> bool:
+    def _hold(self, fetch: PartitionFetch) -> bool:
         """Take the partition's lease on its first request; a partition another live run is
         fetching is left to it (and counted as skipped), so concurrent runs never pay twice."""
         with fetch.lock:
@@ -283,13 +340,13 @@ class Runner:
                         self.summary.partitions_skipped += 1
             return fetch.lease is not None
 
-    def _release(self, fetch: _Fetch) -> None:
+    def _release(self, fetch: PartitionFetch) -> None:
         with fetch.lock:
             if fetch.lease is not None:
                 lease.release(self.lake, fetch.lease)
                 fetch.lease = None
 
-    def _write_data(self, fetch: _Fetch, body: bytes) -> None:
+    def _write_data(self, fetch: PartitionFetch, body: bytes) -> None:
         written = self._put(f"{fetch.dir}/data.json", body)
         self._release(fetch)
         with self._lock:
@@ -307,7 +364,7 @@ class Runner:
             log.info("%s was written by another run meanwhile; keeping theirs", key)
             return False
 
-    def _failed(self, fetch: _Fetch, exc: Exception) -> None:
+    def _failed(self, fetch: PartitionFetch, exc: Exception) -> None:
         task = fetch.task
         if not isinstance(exc, (BudgetExhausted, QuotaExhausted)):
             fetch.failed = True  # the run goes on; in-flight pages are still written for a resume

@@ -8,14 +8,11 @@ real endpoint, and the tests say what broke along the way.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import jinja2
 
-#: A plugin name becomes the endpoint name, the entry point, the dbt source and part of the
-#: module name, so it must suit all of them (and config/endpoints.json's name pattern).
-NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
+from .names import check_name
 
 #: template -> path in the new package, formatted with ``name`` and ``module``.
 FILES = {
@@ -33,8 +30,9 @@ def new_plugin(name: str, directory: Path = Path(".")) -> Path:
     """Write the package ``pitchlake-<name>/`` (distribution ``pitchlake-<name>``, module
     ``pitchlake_<name>``) under ``directory`` and return its path. Raises :class:`ValueError` for
     a name that cannot name an endpoint, :class:`FileExistsError` rather than overwrite anything."""
-    if not NAME.fullmatch(name):
-        raise ValueError(f"plugin name {name!r}: use lower-case letters, digits and '_', starting with a letter (at most 41)")
+    # The name becomes the endpoint name, the entry point, the dbt source and part of the module
+    # name: the one name rule (pitchlake.names) suits all of them. InvalidName is a ValueError.
+    check_name(name, "plugin name")
     module = f"pitchlake_{name}"
     distribution = f"pitchlake-{name.replace('_', '-')}"
     target = Path(directory) / distribution

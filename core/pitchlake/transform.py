@@ -18,16 +18,16 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .dbt_sources import check_dbt_sources, dbt_project_dir
+from .exit_codes import ExitCode
 
 #: The DuckDB file of the ``dev`` target, relative to the project folder.
 DEFAULT_DUCKDB = Path("warehouse") / "pitchlake.duckdb"
 TARGETS = ("dev", "snowflake")
-#: Exit code when the dbt sources do not match the config (as for an invalid config).
-EXIT_SOURCES_OUT_OF_DATE = 2
 
 #: Columns of :func:`league_table`, in order.
 LEAGUE_TABLE_COLUMNS = (
@@ -81,8 +81,8 @@ def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = No
             check_sources: bool = True, env: Mapping[str, str] | None = None) -> int:
     """Run ``dbt build`` (or ``command``) over the config's lake; returns dbt's exit code
     (0 success, 1 a model or test failed, 2 dbt could not run), or
-    :data:`EXIT_SOURCES_OUT_OF_DATE` without running when the generated dbt sources do not match
-    the config (regenerate them with ``pitchlake render dbt``).
+    :attr:`ExitCode.INVALID <pitchlake.exit_codes.ExitCode.INVALID>` without running when the
+    generated dbt sources do not match the config (regenerate them with ``pitchlake render dbt``).
 
     ``select`` is a dbt selector or a list of them; ``args`` go to dbt as they are (e.g.
     ``["--vars", "{lookback_days: 7}"]``); ``env`` adds to the environment (e.g. ``SNOWFLAKE_*``)."""
@@ -95,17 +95,18 @@ def start_dbt(config, target: str = "dev", select: str | Sequence[str] | None = 
               args: Iterable[str] = (), *, command: str = "build", project_dir: str | os.PathLike | None = None,
               check_sources: bool = True, env: Mapping[str, str] | None = None) -> subprocess.Popen | int:
     """:func:`run_dbt` without waiting, for work that can overlap with dbt (the demo parses the
-    project while it ingests): the running process, or :data:`EXIT_SOURCES_OUT_OF_DATE`."""
+    project while it ingests): the running process, or ``ExitCode.INVALID`` (stale dbt sources)."""
     if target not in TARGETS:
         raise ValueError(f"unknown dbt target {target!r}: expected one of {', '.join(TARGETS)}")
     project_dir = Path(project_dir or dbt_project_dir(config))
     if check_sources:
         problems = check_dbt_sources(config, project_dir)
         if problems:
-            print("dbt sources are out of date with the config; regenerate them with `pitchlake render dbt`:", file=sys.stderr)
+            print(f"dbt sources are out of date with {config.path} (paths relative to {project_dir.absolute().parent}); "
+                  "regenerate them with `pitchlake render dbt`:", file=sys.stderr)
             for problem in problems:
                 print(problem, file=sys.stderr)
-            return EXIT_SOURCES_OUT_OF_DATE
+            return ExitCode.INVALID
     run_env = dbt_env(config)
     run_env.update(env or {})
     if target == "dev":
@@ -146,7 +147,7 @@ def league_table(config, season: int | None = None, league: int | None = None) -
     """
     with duckdb.connect(str(path), read_only=True) as connection:
         rows = connection.execute(query, params).fetchall()
-    return [dict(zip(LEAGUE_TABLE_COLUMNS, row)) for row in rows]
+    return [dict(zip(LEAGUE_TABLE_COLUMNS, row, strict=True)) for row in rows]
 
 
 def format_league_table(rows: Sequence[Mapping[str, Any]]) -> str:

@@ -12,9 +12,13 @@ one run to the next (and easy to diff).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from pitchlake.endpoints import DeriveContext
+from pitchlake.planner import Selection
+
+from .api import asked_ids, scope_values
 
 #: Statuses after which a fixture's events, lineups and statistics no longer change:
 #: full time, after extra time, after penalties, awarded, walkover.
@@ -25,30 +29,17 @@ FINISHED_STATUSES = frozenset({"FT", "AET", "PEN", "AWD", "WO"})
 NO_COUNTRY = "World"
 
 
-def _scope_values(ctx: DeriveContext) -> tuple[set[str], set[str]]:
-    scope = ctx.scope
-    return {str(season) for season in scope.seasons}, {str(league) for league in scope.leagues}
-
-
-def _in_scope(partition: dict[str, str], seasons: set[str], leagues: set[str]) -> bool:
-    """Whether a partition of the lake belongs to this run: the lake may hold seasons and leagues
-    an earlier config had, and those must not cost credits now. Keys the partition does not have
-    (``leagues`` has no season) do not restrict it."""
-    if "season" in partition and partition["season"] not in seasons:
-        return False
-    if "league_id" in partition and partition["league_id"] not in leagues:
-        return False
-    return True
+def _scope(ctx: DeriveContext) -> Selection:
+    """The scope's seasons and leagues as the engine's partition filter: the lake may hold
+    seasons and leagues an earlier config had, and those must not cost credits now. Keys a
+    partition does not have (``leagues`` has no season) do not restrict it."""
+    return Selection(partitions=scope_values(ctx.scope))
 
 
 def scope_countries(ctx: DeriveContext) -> Iterator[dict[str, str]]:
     """``{"country": name}`` for each country that has a league of the scope (from ``leagues``)."""
-    seasons, leagues = _scope_values(ctx)
-    countries = {
-        item["country"]["name"]
-        for partition, item in ctx.items("leagues")
-        if _in_scope(partition, seasons, leagues)
-    }
+    scope = _scope(ctx)
+    countries = {item["country"]["name"] for partition, item in ctx.items("leagues") if scope.admits(partition)}
     countries.discard(NO_COUNTRY)
     for country in sorted(countries):
         yield {"country": country}
@@ -57,12 +48,8 @@ def scope_countries(ctx: DeriveContext) -> Iterator[dict[str, str]]:
 def scope_team_ids(ctx: DeriveContext) -> Iterator[dict[str, str]]:
     """``{"team_id": id}`` for each team that plays in a league season of the scope (from
     ``teams``), once even when it plays in several, since team endpoints are not per season."""
-    seasons, leagues = _scope_values(ctx)
-    team_ids = {
-        item["team"]["id"]
-        for partition, item in ctx.items("teams")
-        if _in_scope(partition, seasons, leagues)
-    }
+    scope = _scope(ctx)
+    team_ids = {item["team"]["id"] for partition, item in ctx.items("teams") if scope.admits(partition)}
     for team_id in sorted(team_ids):
         yield {"team_id": str(team_id)}
 
@@ -78,15 +65,14 @@ def finished_fixtures_without_details(ctx: DeriveContext) -> Iterator[dict[str, 
     would cost a credit every day for ever. Fixtures not yet finished are left for a later run,
     when their events and statistics are final.
     """
-    seasons, leagues = _scope_values(ctx)
+    scope = _scope(ctx)
     detailed: set[int] = set()
     for _, envelope in ctx.fetches("fixture_details", every_date=True):
         detailed.update(item["fixture"]["id"] for item in envelope.get("response") or [])
-        asked = str((envelope.get("parameters") or {}).get("ids") or "")
-        detailed.update(int(fixture_id) for fixture_id in asked.split("-") if fixture_id.isdigit())
+        detailed.update(int(fixture_id) for fixture_id in asked_ids(envelope, "ids") if fixture_id.isdigit())
     missing: dict[tuple[str, str], set[int]] = {}
     for partition, item in ctx.items("fixtures"):
-        if not _in_scope(partition, seasons, leagues):
+        if not scope.admits(partition):
             continue
         fixture = item["fixture"]
         if fixture["status"]["short"] in FINISHED_STATUSES and fixture["id"] not in detailed:

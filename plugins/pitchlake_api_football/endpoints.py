@@ -13,9 +13,10 @@ typo never burns credits on a request nobody meant.
 
 from __future__ import annotations
 
-from pitchlake.endpoints import Endpoint, load_schema
+from pitchlake.endpoints import load_schema
 
 from . import derive
+from .api import ApiFootballEndpoint
 
 SEASON_LEAGUE = ("season", "league_id")
 BY_SEASON_LEAGUE = {"league": "{league_id}", "season": "{season}"}
@@ -26,29 +27,29 @@ def _schema(name: str) -> dict:
     return load_schema(__file__, name)
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(
+ENDPOINTS: tuple[ApiFootballEndpoint, ...] = (
+    ApiFootballEndpoint(
         name="leagues", path="leagues", partition_keys=("league_id",), params={"id": "{league_id}"},
         item_schema=_schema("leagues"),
         description="A league with all its seasons and their coverage flags.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="teams", path="teams", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("teams"),
         description="The teams of a league season, with their home venue.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="venues", path="venues", partition_keys=("country",), params={"country": "{country}"},
         item_schema=_schema("venues"),
         partition_source="derived", derive=derive.scope_countries, depends_on=("leagues",),
         description="The venues of each country that has a league of the scope.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="fixtures", path="fixtures", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("fixtures"), extra_params=frozenset({"timezone"}),
         description="Every match of a league season, with its status and score.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="fixture_details", path="fixtures", partition_keys=SEASON_LEAGUE, params={},
         item_schema=_schema("fixture_details"), extra_params=frozenset({"timezone"}),
         partition_source="derived", derive=derive.finished_fixtures_without_details, depends_on=("fixtures",),
@@ -57,34 +58,34 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         coverage_flag=("fixtures.events", "fixtures.lineups", "fixtures.statistics_fixtures", "fixtures.statistics_players"),
         description="Finished matches with their events, lineups, team and player statistics, fetched once each.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="standings", path="standings", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("standings"), coverage_flag="standings",
         description="The league table(s) of a league season.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="players", path="players", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("players"), paginated=True, coverage_flag="players",
         description="Every player of a league season with his season statistics (20 a page).",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="players_squads", path="players/squads", partition_keys=("team_id",), params=BY_TEAM,
         item_schema=_schema("players_squads"),
         partition_source="derived", derive=derive.scope_team_ids, depends_on=("teams",),
         description="The current squad of each team of the scope.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="injuries", path="injuries", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("injuries"), extra_params=frozenset({"timezone"}), coverage_flag="injuries",
         description="Players missing or doubtful for each fixture of a league season.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="transfers", path="transfers", partition_keys=("team_id",), params=BY_TEAM,
         item_schema=_schema("transfers"),
         partition_source="derived", derive=derive.scope_team_ids, depends_on=("teams",),
         description="Every transfer of the players of each team of the scope.",
     ),
-    Endpoint(
+    ApiFootballEndpoint(
         name="coachs", path="coachs", partition_keys=("team_id",), params=BY_TEAM,
         item_schema=_schema("coachs"),
         partition_source="derived", derive=derive.scope_team_ids, depends_on=("teams",),

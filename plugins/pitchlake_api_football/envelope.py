@@ -8,7 +8,8 @@ shape the lake holds is decided here and nowhere else.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: The keys of every envelope, in the API's order.
 KEYS = ("get", "parameters", "errors", "results", "paging", "response")

@@ -1,7 +1,11 @@
 """Rendering the Dagster definitions module from the SSOT and the installed endpoint plugins.
 
-The rendered module is declarative: one ``endpoint_asset(...)`` call per enabled endpoint, the
-scope's partitions, the schedules and the resources. Everything that runs lives in
+The rendered module is declarative: the partitions of each set of partition keys, one
+``endpoint_asset(...)`` call per enabled endpoint, a job and schedule per set of keys (and cron),
+and the resources. Each endpoint is partitioned by its own keys, those whose values the config
+gives (the scope's lists the endpoint names, or an entry's ``partitions``): ``season`` x
+``league_id``, ``league_id`` alone, or none at all for an endpoint keyed by what it derives (a
+team, a country), which one run fetches whole. Everything that runs lives in
 :mod:`pitchlake_dagster.runtime`, so a change of the config or of the installed plugins shows up
 as a readable diff of the committed file (and ``pitchlake render dagster --check`` catches it).
 """
@@ -13,15 +17,21 @@ import keyword
 from dataclasses import dataclass
 from typing import Any
 
-from pitchlake.planner import COVERAGE_SOURCE
+from pitchlake.planner import scope_values
 from pitchlake.render import RenderContext, template_environment
 
 DEFINITIONS = "dagster/definitions.py"
-#: Every raw asset is partitioned on this grid, whatever its lake partition keys: endpoints keyed
-#: by team or country are run for one season and league, which narrows what they derive.
-GRID_KEYS = ("season", "league_id")
 #: black's default: the rendered module is formatted as black and ruff would format it.
 LINE_LENGTH = 88
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """The partitions of the assets keyed by ``keys`` (sorted, as Dagster orders dimensions)."""
+
+    variable: str
+    keys: tuple[str, ...]
+    values: dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class RawAsset:
     refresh: str
     description: str
     deps: tuple[str, ...]
+    #: the endpoint's partition keys that partition its asset, sorted
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class Schedule:
     job: str
     cron: str
     assets: tuple[str, ...]
+    partitioning: str
 
 
 def _python(value: Any) -> str:
@@ -47,6 +60,8 @@ def _python(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_python(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_python(key)}: {_python(item)}" for key, item in value.items()) + "}"
     return repr(value)
 
 
@@ -73,48 +88,81 @@ def _variable(name: str) -> str:
     return variable
 
 
+def _partition_values(context: RenderContext) -> dict[str, dict[str, set[str]]]:
+    """Entry name -> the values of each partition key the config gives for it (the scope's list
+    the endpoint names for the key, or the entry's ``partitions``); keys it does not give (a team,
+    a country: what a derived endpoint computes) do not partition the asset."""
+    return {entry.name: {key: set(values) for key, values in scope_values(entry, endpoint, context.config).items()
+                         if values is not None}
+            for entry, endpoint in context.enabled}
+
+
 def raw_assets(context: RenderContext) -> list[RawAsset]:
     """The enabled endpoints in dependency order, each depending on the first enabled entry of
-    every plugin it derives from, and on ``leagues`` when the planner reads its coverage flags."""
+    every plugin it derives from, and on the endpoint whose data says whether it has any
+    (``gated_by``: API-Football's ``leagues``, for its coverage flags)."""
     first_entry: dict[str, str] = {}
     for entry in context.config.endpoints:
         first_entry.setdefault(entry.plugin, entry.name)
+    values = _partition_values(context)
     assets = []
     for stage in context.stages:
         for entry, endpoint in stage:
             needs = list(endpoint.depends_on)
-            if endpoint.coverage_flags and entry.plugin != COVERAGE_SOURCE:
-                needs.append(COVERAGE_SOURCE)
+            if endpoint.gated_by and endpoint.gated_by != entry.plugin:
+                needs.append(endpoint.gated_by)
             deps = sorted({_variable(first_entry[plugin]) for plugin in needs if plugin in first_entry})
             assets.append(RawAsset(
                 variable=_variable(entry.name),
                 name=entry.name,
                 api_path=endpoint.path,
                 refresh=entry.refresh,
-                description=endpoint.description or f"API-Football /{endpoint.path}",
+                description=endpoint.summary,
                 deps=tuple(deps),
+                keys=tuple(sorted(values[entry.name])),
             ))
     return assets
 
 
-def grid(context: RenderContext) -> dict[str, list[str]]:
-    """Seasons and leagues of the scope, plus any an endpoint's ``partitions`` override adds."""
-    values = {"season": set(context.config.scope.seasons), "league_id": set(context.config.scope.leagues)}
-    for entry in context.config.endpoints:
-        for key in GRID_KEYS:
-            values[key].update(entry.partitions.get(key, ()))
-    return {key: [str(value) for value in sorted(values[key], key=int)] for key in GRID_KEYS}
+def _sort_key(value: str) -> tuple:
+    """Numbers in numeric order (seasons, ids), then text."""
+    return (0, int(value), "") if value.lstrip("-").isdigit() else (1, 0, value)
+
+
+def partitionings(context: RenderContext, assets: list[RawAsset]) -> list[Partitioning]:
+    """One set of partitions per distinct set of keys of the assets, in order of first use. A key
+    has the same values in every set (all the values the config gives it), so that Dagster maps
+    an asset's partitions onto those of the assets it depends on (``standings`` by league and
+    season on ``leagues`` by league)."""
+    given: dict[str, set[str]] = {}
+    for entry_values in _partition_values(context).values():
+        for key, values in entry_values.items():
+            given.setdefault(key, set()).update(values)
+    result: dict[tuple[str, ...], Partitioning] = {}
+    for asset in assets:
+        if asset.keys not in result:
+            variable = "BY_" + "_".join(asset.keys).upper() if asset.keys else "UNPARTITIONED"
+            result[asset.keys] = Partitioning(variable, asset.keys, {key: sorted(given[key], key=_sort_key) for key in asset.keys})
+    return list(result.values())
+
+
+def _job_name(keys: tuple[str, ...]) -> str:
+    return "ingest_by_" + "_".join(keys) if keys else "ingest"
 
 
 def schedules(context: RenderContext, assets: list[RawAsset]) -> list[Schedule]:
-    """One job and schedule per distinct cron of the endpoints (usually one: ``defaults.schedule``)."""
-    crons: dict[str, list[str]] = {}
+    """A job and schedule per set of partition keys, and per distinct cron of the endpoints
+    (usually one: ``defaults.schedule``): a Dagster job runs the assets of one partitioning."""
     by_name = {entry.name: entry for entry in context.config.endpoints}
+    crons = list(dict.fromkeys(by_name[asset.name].schedule for asset in assets))
+    groups: dict[tuple[str, tuple[str, ...]], list[RawAsset]] = {}
     for asset in assets:
-        crons.setdefault(by_name[asset.name].schedule, []).append(asset.variable)
+        groups.setdefault((by_name[asset.name].schedule, asset.keys), []).append(asset)
+    variables = {partitioning.keys: partitioning.variable for partitioning in partitionings(context, assets)}
     return [
-        Schedule(job="current_season" if len(crons) == 1 else f"current_season_{index}", cron=cron, assets=tuple(variables))
-        for index, (cron, variables) in enumerate(crons.items(), start=1)
+        Schedule(job=_job_name(keys) + ("" if len(crons) == 1 else f"_{crons.index(cron) + 1}"), cron=cron,
+                 assets=tuple(asset.variable for asset in members), partitioning=variables[keys])
+        for (cron, keys), members in groups.items()
     ]
 
 
@@ -130,8 +178,8 @@ class DagsterAdapter:
         assets = raw_assets(context)
         text = environment.get_template("definitions.py.j2").render(
             config_path=_config_path(context),
-            grid=grid(context),
-            current_season=str(context.config.scope.current_season),
+            partitionings=partitionings(context, assets),
+            partitioning={partitioning.keys: partitioning.variable for partitioning in partitionings(context, assets)},
             assets=assets,
             schedules=schedules(context, assets),
         )

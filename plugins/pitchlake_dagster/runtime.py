@@ -2,9 +2,9 @@
 jobs, schedules and freshness checks.
 
 Like Dagster's own asset factories, this keeps the rendered module declarative: it says which
-endpoints exist and what they depend on, and the code here says how one partition is
-materialised, which is always the same: ask the pitchlake engine for that season and league and
-report what it did. The orchestrator holds no logic of its own; smart resume, credits, retries and
+endpoints exist, how each is partitioned (by its own keys) and what they depend on, and the code
+here says how one partition is materialised, which is always the same: ask the pitchlake engine
+for the lake partitions it selects and report what it did. The orchestrator holds no logic of its own; smart resume, credits, retries and
 the lake protocol stay in the engine, so a partition the lake already has materialises at once
 without an API call.
 
@@ -14,16 +14,18 @@ parameters' types to tell the context and the resources apart.
 
 import json
 import time
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
     AssetRecordsFilter,
@@ -34,6 +36,7 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     MultiPartitionsDefinition,
+    PartitionsDefinition,
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
@@ -41,6 +44,7 @@ from dagster import (
     StaticPartitionsDefinition,
     asset,
     asset_check,
+    define_asset_job,
     schedule,
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
@@ -52,16 +56,14 @@ from pitchlake.planner import REFRESH_DAYS, Selection
 from pitchlake.plugins import registry
 from pitchlake.runner import Summary, ingest
 
-if TYPE_CHECKING:  # what define_asset_job returns; dagster does not export the class
-    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
-
-SEASON, LEAGUE = "season", "league_id"
 RAW = "raw"
 #: Raw assets spend API credits. Each run's rate limiter only sees its own requests, so the
 #: instance's limit on this pool (1 in compose/dagster.yaml) keeps runs from sharing the
 #: per-minute quota.
 API_POOL = "api_football"
 REFRESH_METADATA = "pitchlake/refresh"
+#: The lake partition keys an asset is partitioned by (a single dimension's name is not in Dagster's).
+KEYS_METADATA = "pitchlake/partition_keys"
 #: How late a current-season partition may be past its refresh period before its check warns:
 #: a scheduled run may queue behind a backfill.
 FRESHNESS_GRACE_HOURS = 6
@@ -100,27 +102,35 @@ class PitchlakeResource(ConfigurableResource):
         # Like PITCHLAKE_LAKE, a relative file:// lake here is relative to the working directory.
         return replace(config, lake=replace(config.lake, uri=lake_uri(self.lake.uri, Path.cwd())))
 
-    def ingest(self, endpoint: str, season: str, league: str) -> tuple[Summary, str]:
-        """Fetch what the lake is missing of ``endpoint`` for one season and league.
+    def ingest(self, endpoint: str, partition: Mapping[str, str]) -> tuple[Summary, str]:
+        """Fetch what the lake is missing of ``endpoint`` for one Dagster partition: ``partition``
+        gives a value for some of its partition keys (none for an unpartitioned asset).
 
         Returns the run's summary and where in the lake that selection lives; the key is the
         one this resource was configured with.
         """
         config = self.engine_config()
-        selection = Selection(endpoints=(endpoint,), seasons=(season,), leagues=(league,))
+        selection = Selection(endpoints=(endpoint,), partitions={key: (value,) for key, value in partition.items()})
         summary = ingest(config, selection, max_requests=self.api.max_requests, key=self.api.api_key)
         keys = registry().endpoints[config.endpoint(endpoint).plugin].partition_keys
-        return summary, f"{config.lake.uri.rstrip('/')}/{_lake_folder(config, endpoint, keys, season, league)}"
+        return summary, f"{config.lake.uri.rstrip('/')}/{_lake_folder(config, endpoint, keys, partition)}"
 
 
-def _lake_folder(config: Config, endpoint: str, keys: Sequence[str], season: str, league: str) -> str:
-    """The folder of one season and league, or of the whole endpoint when its partitions are
-    keyed otherwise (teams, countries) and so do not sit under one folder."""
+def _lake_folder(config: Config, endpoint: str, keys: Sequence[str], partition: Mapping[str, str]) -> str:
+    """The folder of one lake partition, or of the whole endpoint when the Dagster partition does
+    not give every key (teams, countries) and so does not sit under one folder."""
     layout = Layout(config.lake.layout)
-    if not set(keys) <= {SEASON, LEAGUE}:
+    if not set(keys) <= set(partition):
         return layout.prefix(endpoint).rstrip("/")
-    values = {SEASON: season, LEAGUE: league}
-    return layout.partition_dir(endpoint, tuple(keys), {key: values[key] for key in keys})
+    return layout.partition_dir(endpoint, tuple(keys), {key: partition[key] for key in keys})
+
+
+def _closed(config_path: str, endpoint: str) -> Callable[[Mapping[str, str]], bool]:
+    """Whether a partition of ``endpoint`` no longer changes, as its plugin says from the
+    config's scope (API-Football: a season before the current one)."""
+    config = load_config(config_path)
+    declared = registry().endpoints[config.endpoint(endpoint).plugin]
+    return lambda partition: bool(declared.closed(partition, config.scope))
 
 
 def raw_asset_key(endpoint: str) -> AssetKey:
@@ -128,10 +138,44 @@ def raw_asset_key(endpoint: str) -> AssetKey:
     return AssetKey([RAW, endpoint])
 
 
-def season_league_partitions(*, seasons: Sequence[str], leagues: Sequence[str]) -> MultiPartitionsDefinition:
-    return MultiPartitionsDefinition(
-        {SEASON: StaticPartitionsDefinition(list(seasons)), LEAGUE: StaticPartitionsDefinition(list(leagues))}
-    )
+@dataclass(frozen=True)
+class Partitions:
+    """The Dagster partitions of the raw assets keyed by some lake partition keys: none (one
+    unpartitioned asset), one (a static partition per value) or several (their product)."""
+
+    values: Mapping[str, Sequence[str]]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self.values)
+
+    @cached_property
+    def definition(self) -> PartitionsDefinition | None:
+        if not self.values:
+            return None
+        if len(self.values) == 1:
+            return StaticPartitionsDefinition(list(*self.values.values()))
+        return MultiPartitionsDefinition({key: StaticPartitionsDefinition(list(values)) for key, values in self.values.items()})
+
+
+def partitions(**values: Sequence[str]) -> Partitions:
+    """``partitions(league_id=["39"], season=["2024", "2026"])``: the values of each key."""
+    return Partitions(values)
+
+
+def partition_values(keys: Sequence[str], partitions_def: PartitionsDefinition | None, partition_key: str | None) -> dict[str, str]:
+    """A Dagster partition key as the lake partition values it selects (``{}`` unpartitioned)."""
+    if partitions_def is None or partition_key is None:
+        return {}
+    if isinstance(partitions_def, MultiPartitionsDefinition):
+        return dict(partitions_def.get_partition_key_from_str(str(partition_key)).keys_by_dimension)
+    (key,) = keys
+    return {key: str(partition_key)}
+
+
+def _keys(raw: AssetsDefinition) -> tuple[str, ...]:
+    keys = raw.metadata_by_key[raw.key][KEYS_METADATA]
+    return tuple(getattr(keys, "value", keys))
 
 
 def _summary_metadata(summary: Summary, lake_path: str) -> dict[str, Any]:
@@ -151,29 +195,31 @@ def _summary_metadata(summary: Summary, lake_path: str) -> dict[str, Any]:
 def endpoint_asset(
     endpoint: str,
     *,
-    partitions_def: MultiPartitionsDefinition,
+    partitions: Partitions,
     api_path: str,
     refresh: str,
     description: str,
     deps: Sequence[AssetsDefinition] = (),
 ) -> AssetsDefinition:
-    """The raw asset of one enabled endpoint: a partition is one season and league, materialised
-    by the engine. Its metadata says what that cost; a run that failed or stopped early (daily
-    quota, ``max_requests``) fails the materialisation, and the next one resumes where it stopped."""
+    """The raw asset of one enabled endpoint, partitioned by its own keys (a partition is, say,
+    one season and league, or one league), materialised by the engine. Its metadata says what
+    that cost; a run that failed or stopped early (daily quota, ``max_requests``) fails the
+    materialisation, and the next one resumes where it stopped."""
 
     @asset(
         key=raw_asset_key(endpoint),
         deps=deps,
-        partitions_def=partitions_def,
+        partitions_def=partitions.definition,
         group_name=RAW,
         description=description,
         kinds={"python", "json"},
-        metadata={"pitchlake/api_path": f"/{api_path}", REFRESH_METADATA: refresh},
+        metadata={"pitchlake/api_path": f"/{api_path}", REFRESH_METADATA: refresh, KEYS_METADATA: list(partitions.keys)},
         pool=API_POOL,
     )
     def _asset(context: AssetExecutionContext, pitchlake: PitchlakeResource) -> MaterializeResult:
-        keys = context.partition_key.keys_by_dimension
-        summary, lake_path = pitchlake.ingest(endpoint, keys[SEASON], keys[LEAGUE])
+        partition_key = context.partition_key if partitions.definition is not None else None
+        selected = partition_values(partitions.keys, partitions.definition, partition_key)
+        summary, lake_path = pitchlake.ingest(endpoint, selected)
         metadata = _summary_metadata(summary, lake_path)
         if summary.stopped_reason or summary.failures:
             problems = [f"{failure['partition']}: {failure['error']}" for failure in summary.failures]
@@ -185,35 +231,49 @@ def endpoint_asset(
     return _asset
 
 
-def current_season_schedule(
-    job: "UnresolvedAssetJobDefinition",
+#: What a check's ``missing`` says of an unpartitioned asset never materialised.
+UNPARTITIONED = "(unpartitioned)"
+
+
+def _partition_keys(raw: AssetsDefinition) -> list[str | None]:
+    return list(raw.partitions_def.get_partition_keys()) if raw.partitions_def is not None else [None]
+
+
+def ingest_schedule(
+    name: str,
+    assets: Sequence[AssetsDefinition],
     *,
     cron_schedule: str,
-    season: str,
-    partitions_def: MultiPartitionsDefinition,
+    config_path: str,
 ) -> ScheduleDefinition:
-    """A run of ``job`` per league of the current season at each tick. Closed seasons are fetched
-    once, ever (backfill them from the UI), so only the current season is worth a daily run."""
+    """A job ``name`` over ``assets`` (which share their partitions) and its schedule: at each
+    tick, a run per partition that is not closed for one of the assets' endpoints (API-Football:
+    of the current season; one run for unpartitioned assets). Closed partitions are fetched once,
+    ever (backfill them from the UI), so only the others are worth a scheduled run."""
+    job = define_asset_job(name, selection=list(assets))
+    first = assets[0]
+    endpoints = [raw.key.path[-1] for raw in assets]
 
     @schedule(
-        name=f"{job.name}_schedule",
+        name=f"{name}_schedule",
         cron_schedule=cron_schedule,
         job=job,
         execution_timezone="UTC",
-        description=f"Refreshes the current season ({season}) of {job.name}.",
+        description=f"Refreshes the partitions of {', '.join(endpoints)} that may still change.",
     )
     def _schedule(context: ScheduleEvaluationContext):
-        keys = [key for key in partitions_def.get_partition_keys() if key.keys_by_dimension[SEASON] == season]
+        closed = [_closed(config_path, endpoint) for endpoint in endpoints]
+        keys = [key for key in _partition_keys(first)
+                if not all(is_closed(partition_values(_keys(first), first.partitions_def, key)) for is_closed in closed)]
         if not keys:
-            return SkipReason(f"season {season} is not in the scope: closed seasons are never refreshed")
-        return [RunRequest(run_key=key, partition_key=key) for key in keys]
+            return SkipReason("every partition is closed: closed partitions are never refreshed")
+        return [RunRequest(run_key=key, partition_key=key) if key is not None else RunRequest() for key in keys]
 
     return _schedule
 
 
-def _freshness_check(raw: AssetsDefinition, current_season: str) -> AssetChecksDefinition:
+def _freshness_check(raw: AssetsDefinition, config_path: str) -> AssetChecksDefinition:
     key = raw.key
-    partitions_def = raw.partitions_def
     refresh = raw.metadata_by_key[key][REFRESH_METADATA]
     period = timedelta(days=REFRESH_DAYS[refresh], hours=FRESHNESS_GRACE_HOURS) if refresh in REFRESH_DAYS else None
 
@@ -221,27 +281,29 @@ def _freshness_check(raw: AssetsDefinition, current_season: str) -> AssetChecksD
         asset=raw,
         name="freshness",
         description=(
-            "Every partition was materialised; those of the current season within their refresh "
-            f"period ({refresh}) plus {FRESHNESS_GRACE_HOURS} hours."
+            "Every partition was materialised; those that are not closed (the current season's) "
+            f"within their refresh period ({refresh}) plus {FRESHNESS_GRACE_HOURS} hours."
         ),
     )
     def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         missing, stale = [], []
         now = time.time()
-        for partition in partitions_def.get_partition_keys():
+        closed = _closed(config_path, key.path[-1])
+        partition_keys = _partition_keys(raw)
+        for partition in partition_keys:
             records = context.instance.fetch_materializations(
-                AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
+                AssetRecordsFilter(asset_key=key, asset_partitions=[partition] if partition is not None else None), limit=1
             ).records
             if not records:
-                missing.append(partition)
-            elif (period is not None and partition.keys_by_dimension[SEASON] == current_season
+                missing.append(partition if partition is not None else UNPARTITIONED)
+            elif (period is not None and not closed(partition_values(_keys(raw), raw.partitions_def, partition))
                   and now - records[0].timestamp > period.total_seconds()):
-                stale.append(partition)
+                stale.append(partition if partition is not None else UNPARTITIONED)
         return AssetCheckResult(
             passed=not missing and not stale,
             severity=AssetCheckSeverity.WARN,
             metadata={
-                "partitions": len(partitions_def.get_partition_keys()),
+                "partitions": len(partition_keys),
                 "missing": MetadataValue.json(missing),
                 "stale": MetadataValue.json(stale),
             },
@@ -250,10 +312,10 @@ def _freshness_check(raw: AssetsDefinition, current_season: str) -> AssetChecksD
     return _check
 
 
-def freshness_checks(assets: Sequence[AssetsDefinition], *, current_season: str) -> list[AssetChecksDefinition]:
+def freshness_checks(assets: Sequence[AssetsDefinition], *, config_path: str) -> list[AssetChecksDefinition]:
     """A ``freshness`` check per raw asset. The refresh policy decides, not a fixed delta: a
-    closed season is fresh once fetched, the current one for one refresh period."""
-    return [_freshness_check(raw, current_season) for raw in assets]
+    closed partition is fresh once fetched, the others for one refresh period."""
+    return [_freshness_check(raw, config_path) for raw in assets]
 
 
 def _pitchlake_meta(props: Mapping[str, Any]) -> Mapping[str, Any] | None:

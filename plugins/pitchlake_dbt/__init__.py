@@ -1,25 +1,16 @@
-"""The ``dbt`` adapter: the dbt sources of the project's ``dbt/`` rendered from the SSOT.
+"""The ``dbt`` renderer: the generated files of the project's ``dbt/`` (its sources, the
+enabled-endpoints macro, the models endpoint plugins ship), rendered from the SSOT.
 
-Like the other adapters it only renders, so ``pitchlake render dbt --check`` catches a config
-change that the committed sources do not follow yet; the rendering itself lives beside the
-transform in :mod:`pitchlake.dbt_sources`.
+It is not an orchestrator adapter: it registers through ``register_renderers``, and
+``pitchlake plugins`` lists it as a renderer. ``pitchlake render dbt [--check]`` writes or checks
+its files as it does an adapter's. The renderer itself, :class:`pitchlake.dbt_sources.DbtSources`,
+lives beside the transform, which checks the same files for drift before every ``dbt build``.
 """
 
 from pitchlake import hookimpl
-from pitchlake.dbt_sources import DBT_FOLDER, plugin_model_copies, render_dbt_files
-
-
-class DbtAdapter:
-    name = "dbt"
-
-    def render(self, context) -> dict[str, str]:
-        return {(DBT_FOLDER / path).as_posix(): text for path, text in render_dbt_files(context.config).items()}
-
-    def generated(self, root) -> list[str]:
-        """The models copied from plugins: render deletes those a plugin no longer provides."""
-        return [str(path.relative_to(root)) for path in plugin_model_copies(root / DBT_FOLDER)]
+from pitchlake.dbt_sources import DbtSources
 
 
 @hookimpl
-def register_adapters(register):
-    register(DbtAdapter())
+def register_renderers(register):
+    register(DbtSources())

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from pitchlake import hookimpl
 from pitchlake.lake import AlreadyExists, LakeError, UnsafeKeyError, check_key

@@ -12,8 +12,8 @@ from __future__ import annotations
 import mimetypes
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import boto3
 from botocore.config import Config

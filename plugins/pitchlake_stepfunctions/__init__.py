@@ -19,8 +19,7 @@ from __future__ import annotations
 import json
 
 from pitchlake import hookimpl
-from pitchlake.config import EndpointConfig
-from pitchlake.dbt_sources import partition_type
+from pitchlake.dbt_sources import partition_types
 from pitchlake.lake import Layout
 from pitchlake.render import RenderContext, template_environment
 
@@ -43,9 +42,8 @@ def _json(text: str) -> str:
 def _schedule(context: RenderContext) -> str:
     """The SSOT's ``defaults.schedule``: one state machine runs every endpoint, so per-endpoint
     schedules (which Dagster honours) do not apply; each endpoint's refresh policy still decides
-    what a run fetches. The loaded config keeps only the per-endpoint values, hence the file."""
-    document = json.loads(context.config.path.read_text(encoding="utf-8"))
-    return document.get("defaults", {}).get("schedule", EndpointConfig.schedule)
+    what a run fetches."""
+    return context.config.defaults.schedule
 
 
 def _tables(context: RenderContext) -> list[dict]:
@@ -61,7 +59,7 @@ def _tables(context: RenderContext) -> list[dict]:
             "plugin": entry.plugin,
             "location": layout.prefix(entry.name),
             "partition_keys": list(endpoint.partition_keys),
-            "partition_types": {key: SNOWFLAKE_TYPES[partition_type(key)] for key in endpoint.partition_keys},
+            "partition_types": {key: SNOWFLAKE_TYPES[kind] for key, kind in partition_types(endpoint).items()},
         })
     return tables
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from pitchlake.config import Config, EndpointConfig
 from pitchlake.endpoints import Endpoint
+from pitchlake.planner import scope_values
 
 #: ``pitchlake ingest`` option -> the partition key it selects (pitchlake.planner.Selection).
 SELECTORS = {"season": "season", "league": "league_id"}
@@ -142,14 +143,16 @@ class Workflow:
 
 
 def _items(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> tuple[tuple[str, ...], list[dict[str, str]]]:
-    """The ingest selectors of an endpoint and one item per selected partition; one item with no
-    selector when the endpoint has a key the CLI cannot select (see the module docstring)."""
-    if any(key not in SELECTORS.values() for key in endpoint.partition_keys):
+    """The ingest selectors of an endpoint and one item per selected partition, from the values
+    the config gives its keys (the scope's lists the endpoint names, or the entry's
+    ``partitions``); one item with no selector when the endpoint has a key the CLI cannot select,
+    or whose values only its ``derive`` knows (see the module docstring)."""
+    values = scope_values(entry, endpoint, config)
+    if any(key not in SELECTORS.values() or values[key] is None for key in endpoint.partition_keys):
         return (), [{}]
-    scope = {"season": config.scope.seasons, "league_id": config.scope.leagues}
     selectors = tuple(option for option, key in SELECTORS.items() if key in endpoint.partition_keys)
-    axes = [[str(value) for value in entry.partitions.get(SELECTORS[option], scope[SELECTORS[option]])] for option in selectors]
-    return selectors, [dict(zip(selectors, values)) for values in itertools.product(*axes)]
+    axes = [list(values[SELECTORS[option]]) for option in selectors]
+    return selectors, [dict(zip(selectors, combination, strict=True)) for combination in itertools.product(*axes)]
 
 
 def max_concurrency(per_minute: int, branches_in_stage: int) -> int:

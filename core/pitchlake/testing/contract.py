@@ -34,22 +34,23 @@ from jsonschema import Draft202012Validator
 
 from .. import hookspecs
 from ..dbt_sources import DBT_FOLDER, STAGING_DIR, plugin_folder, plugin_models
-from ..endpoints import Endpoint
+from ..endpoints import Endpoint, check_items
 from ..lake import Layout
+from ..names import NAME_PATTERN, NAME_RULE, is_valid_name
 from ..plugins import BUILTIN_PLUGINS, Provider, registry
 from ..project import template
-from ..runner import check_items
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-#: What ``config/endpoints.json`` accepts as an endpoint name (its JSON Schema's pattern): an
-#: endpoint's own name is the default name of its config entry.
-CONFIG_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 #: Folder of a plugin package with recorded envelopes, for the sandbox's ``--data`` and as samples.
 SANDBOX_DATA_FOLDER = "sandbox_data"
 #: Partition values of the sample partition, by key; any other key gets ``"1"``.
 SAMPLE_VALUES = {"season": "2024", "league_id": "39", "country": "England"}
-#: Query parameters the engine sets itself: a plugin cannot claim them.
-ENGINE_PARAMS = frozenset({"page"})
+
+
+def engine_params(endpoint: Endpoint) -> set[str]:
+    """Query parameters the engine sets itself (the page of a paginated request): the endpoint's
+    params and extra params cannot claim them."""
+    return {endpoint.page_param} if endpoint.page_param else set()
 
 
 def normalized(name: str) -> str:
@@ -99,7 +100,7 @@ def answers(endpoint: Endpoint, envelope: Mapping[str, Any]) -> bool:
         return False
     names = set(envelope.get("parameters") or {})
     required = set(endpoint.params) | ({endpoint.batch_param} if endpoint.batch_param else set())
-    return required <= names <= required | set(endpoint.extra_params) | ENGINE_PARAMS
+    return required <= names <= required | set(endpoint.extra_params) | engine_params(endpoint)
 
 
 def staging_model_name(source: str, endpoint: str) -> str:
@@ -167,9 +168,13 @@ class EndpointPluginContract:
     # -- names and partitions ----------------------------------------------------------------
 
     def test_name_is_a_config_name(self, endpoint):
-        assert CONFIG_NAME.fullmatch(endpoint.name), (
-            f"endpoint name {endpoint.name!r}: config/endpoints.json names endpoints with {CONFIG_NAME.pattern} "
-            "(it also names the lake folder, the Dagster asset and the dbt source table)")
+        """An endpoint's own name is the default name of its config entry, so it keeps the name
+        rule that config/endpoints.json, lake keys and the scaffold keep (:mod:`pitchlake.names`)."""
+        assert is_valid_name(endpoint.name), (
+            f"endpoint name {endpoint.name!r}: use {NAME_RULE} ({NAME_PATTERN}); it names the config entry, "
+            "the lake folder, the Dagster asset and the dbt source table")
+        for key in endpoint.partition_keys:
+            assert is_valid_name(key), f"{endpoint.name}: partition key {key!r}: use {NAME_RULE}; it names a lake folder and a column"
 
     def test_sample_partition_renders_a_lake_key(self, endpoint, sample_partition):
         layout = Layout()
@@ -197,7 +202,7 @@ class EndpointPluginContract:
             f"{endpoint.name}: every partition would send the same request: map partition keys to params")
 
     def test_extra_params_do_not_clash(self, endpoint):
-        taken = set(endpoint.params) | ENGINE_PARAMS | ({endpoint.batch_param} if endpoint.batch_param else set())
+        taken = set(endpoint.params) | engine_params(endpoint) | ({endpoint.batch_param} if endpoint.batch_param else set())
         clash = set(endpoint.extra_params) & taken
         assert not clash, f"{endpoint.name}: extra_params {sorted(clash)} are set by the endpoint or the engine"
 
@@ -220,7 +225,7 @@ class EndpointPluginContract:
         samples = [(path, envelope) for path, envelope in envelopes(folders) if answers(endpoint, envelope)]
         if not samples:
             pytest.skip(f"no sample envelope of /{endpoint.path} for {endpoint.name} in {', '.join(map(str, folders)) or 'no folder'}")
-        for path, envelope in samples:
+        for _, envelope in samples:
             check_items(endpoint, envelope)  # raises SchemaMismatch naming the item and the field
 
     # -- the dbt staging model ---------------------------------------------------------------

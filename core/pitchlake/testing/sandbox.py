@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pitchlake.sandbox import Sandbox
+from pitchlake_sandbox import Sandbox
 
 #: The date the default sandbox believes it is: mid-season 2024, so that the current season has
 #: finished matches and matches to come.

@@ -1,7 +1,8 @@
 """API-Football ``/trophies`` as a pitchlake endpoint: an external plugin, installed with pip.
 
-Trophies are per team, not per season, so the endpoint is ``derived`` like the built-in
-``coachs``: one partition per team of the scope, from what the ``teams`` endpoint put in the lake.
+An API-Football endpoint is an :class:`pitchlake_api_football.ApiFootballEndpoint`: it shares the
+built-ins' envelope, scope and column types. Trophies are per team, not per season, so the
+endpoint is ``derived`` like the built-in ``coachs``: one partition per team of the scope, from what the ``teams`` endpoint put in the lake.
 The team enumeration is the built-in one (``scope_team_ids``), so that trophies cover exactly the
 teams whose coaches and squads pitchlake fetches, and a change of the scope moves them together.
 
@@ -11,12 +12,13 @@ dbt project (``dbt/``), and recorded envelopes the sandbox serves (``sandbox_dat
 """
 
 from pitchlake import hookimpl
-from pitchlake.endpoints import Endpoint, load_schema
+from pitchlake.endpoints import load_schema
+from pitchlake_api_football import ApiFootballEndpoint
 from pitchlake_api_football.derive import scope_team_ids
 
 __all__ = ["TROPHIES", "register_endpoints"]
 
-TROPHIES = Endpoint(
+TROPHIES = ApiFootballEndpoint(
     name="trophies", path="trophies", partition_keys=("team_id",), params={"team": "{team_id}"},
     item_schema=load_schema(__file__, "trophies"),
     partition_source="derived", derive=scope_team_ids, depends_on=("teams",),

@@ -22,6 +22,8 @@ import random
 from collections.abc import Iterable
 from pathlib import Path
 
+from pitchlake_api_football.envelope import envelope as api_envelope
+
 #: The recorded envelopes shipped with the plugin: pass it to the sandbox's ``--data``.
 DATA = Path(__file__).resolve().parent / "sandbox_data"
 
@@ -62,9 +64,7 @@ def trophies(team_id: int) -> list[dict[str, str]]:
 
 def envelope(team_id: int) -> dict:
     """``/trophies?team=ID`` as API-Football answers it."""
-    response = trophies(team_id)
-    return {"get": "trophies", "parameters": {"team": str(team_id)}, "errors": [], "results": len(response),
-            "paging": {"current": 1, "total": 1}, "response": response}
+    return api_envelope("trophies", {"team": str(team_id)}, trophies(team_id))
 
 
 def write_sandbox_data(folder: str | Path, team_ids: Iterable[int]) -> list[Path]:

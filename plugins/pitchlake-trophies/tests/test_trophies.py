@@ -2,13 +2,14 @@
 generator writes (so anyone can regenerate it for other teams)."""
 
 import requests
-from pitchlake.testing.contract import EndpointPluginContract
 from pitchlake_trophies.sandbox import (
     DATA,
     DEFAULT_TEAM_IDS,
     synthetic_team_ids,
     write_sandbox_data,
 )
+
+from pitchlake.testing.contract import EndpointPluginContract
 
 
 class TestTrophies(EndpointPluginContract):

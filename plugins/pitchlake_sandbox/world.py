@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 
 from . import names
 from .memo import Memo
@@ -39,6 +39,7 @@ FLAGS = "https://media.api-sports.io/flags"
 
 #: Statuses of a match that is over; only these count in tables and statistics.
 FINISHED = frozenset({"FT", "AET", "PEN"})
+NOT_STARTED = {"long": "Not Started", "short": "NS", "elapsed": None, "extra": None}
 #: (day offset from the round's anchor, kick-off UTC) of the n-th match of a round.
 SLOTS = ((-1, "19:00"), (0, "11:30"), (0, "14:00"), (0, "14:00"), (0, "14:00"), (0, "16:30"),
          (1, "13:00"), (1, "13:00"), (1, "15:30"), (2, "19:00"), (0, "19:30"), (1, "18:00"))
@@ -61,7 +62,23 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-@dataclass(frozen=True)
+def unplayed(item: dict, status: dict = NOT_STARTED) -> dict:
+    """The fixture as the API gives it before kick-off (or postponed, with that ``status``): no
+    referee, no periods, no goals, no score, no winner."""
+    nobody = {"home": None, "away": None}
+    return {
+        **item,
+        "fixture": {**item["fixture"], "referee": None, "periods": {"first": None, "second": None},
+                    "status": dict(status)},
+        "teams": {side: {**team, "winner": None} for side, team in item["teams"].items()},
+        "goals": dict(nobody),
+        "score": {period: dict(nobody) for period in item["score"]},
+    }
+
+
+# eq=False: players compare by identity (a squad holds each once), so that picking a lineup's
+# players out of a squad is a pointer compare, not a compare of every field.
+@dataclass(frozen=True, eq=False)
 class Player:
     id: int
     team: int
@@ -335,7 +352,7 @@ class World:
             positions = ["Goalkeeper"] * 3 + ["Defender"] * 8 + ["Midfielder"] * 8 + ["Attacker"] * (size - 19)
             numbers = [1, 13, 31] + r.sample([n for n in range(2, 46) if n not in (13, 31)], size - 3)
             entries = [(PLAYER_BASE + tid * 100 + n, position, number, None, None)
-                       for n, (position, number) in enumerate(zip(positions, numbers), 1)]
+                       for n, (position, number) in enumerate(zip(positions, numbers, strict=True), 1)]
         squad = []
         for pid, position, number, recorded_name, recorded_age in entries:
             r = rng(self.seed, "player", pid)
@@ -396,7 +413,7 @@ class World:
             for k, (home, away) in enumerate(pairs):
                 offset, clock = SLOTS[k]
                 kickoff = datetime.combine(anchors[number - 1] + timedelta(days=offset),
-                                           time.fromisoformat(clock), tzinfo=timezone.utc)
+                                           time.fromisoformat(clock), tzinfo=UTC)
                 matches.append((kickoff, k, clubs[home], clubs[away]))
             for kickoff, _, home, away in sorted(matches, key=lambda m: (m[0], m[1])):
                 fid = fixture_id(league, season, len(items) + 1)
@@ -406,27 +423,23 @@ class World:
 
     def _fixture(self, fid: int, kickoff: datetime, league_block: dict, home: dict, away: dict,
                  strength: dict) -> dict:
-        played = kickoff.date() < self.today
+        """The match as played (its score drawn from the clubs' strengths), or :func:`unplayed`
+        if it is not before ``today``."""
         r = rng(self.seed, "score", fid)
-        goals = half = {"home": None, "away": None}
-        winner = {"home": None, "away": None}
-        if played:
-            (attack_h, defence_h), (attack_a, defence_a) = strength[home["team"]["id"]], strength[away["team"]["id"]]
-            gh, ga = _poisson(r, 1.45 * attack_h / defence_a), _poisson(r, 1.15 * attack_a / defence_h)
-            goals = {"home": gh, "away": ga}
-            half = {"home": sum(r.random() < 0.45 for _ in range(gh)), "away": sum(r.random() < 0.45 for _ in range(ga))}
-            if gh != ga:
-                winner = {"home": gh > ga, "away": ga > gh}
+        (attack_h, defence_h), (attack_a, defence_a) = strength[home["team"]["id"]], strength[away["team"]["id"]]
+        gh, ga = _poisson(r, 1.45 * attack_h / defence_a), _poisson(r, 1.15 * attack_a / defence_h)
+        goals = {"home": gh, "away": ga}
+        half = {"home": sum(r.random() < 0.45 for _ in range(gh)), "away": sum(r.random() < 0.45 for _ in range(ga))}
+        winner = {"home": gh > ga, "away": ga > gh} if gh != ga else {"home": None, "away": None}
         stamp = int(kickoff.timestamp())
         venue = home["venue"]
-        return {
+        item = {
             "fixture": {
-                "id": fid, "referee": pick(r, names.REFEREES) if played else None, "timezone": "UTC",
+                "id": fid, "referee": pick(r, names.REFEREES), "timezone": "UTC",
                 "date": iso(kickoff), "timestamp": stamp,
-                "periods": {"first": stamp if played else None, "second": stamp + 3600 if played else None},
+                "periods": {"first": stamp, "second": stamp + 3600},
                 "venue": {"id": venue["id"], "name": venue["name"], "city": venue["city"]},
-                "status": ({"long": "Match Finished", "short": "FT", "elapsed": 90, "extra": None} if played else
-                           {"long": "Not Started", "short": "NS", "elapsed": None, "extra": None}),
+                "status": {"long": "Match Finished", "short": "FT", "elapsed": 90, "extra": None},
             },
             "league": league_block,
             "teams": {side: {"id": club["team"]["id"], "name": club["team"]["name"], "logo": club["team"]["logo"],
@@ -435,6 +448,7 @@ class World:
             "score": {"halftime": half, "fulltime": goals, "extratime": {"home": None, "away": None},
                       "penalty": {"home": None, "away": None}},
         }
+        return item if kickoff.date() < self.today else unplayed(item)
 
     def fixture(self, fid: int) -> dict | None:
         """A fixture by id: recorded (with its details if recorded so), else read off the id."""

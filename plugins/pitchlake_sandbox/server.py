@@ -14,12 +14,12 @@ import socket
 import sys
 import threading
 import traceback
-from datetime import date, datetime, timezone
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterable, Sequence
 from urllib.parse import parse_qsl, urlsplit
 
-from . import recorded
+from . import DEFAULT_KEY, recorded
 from .api import Api
 from .faults import Faults
 from .gateway import Gateway, Reply
@@ -28,7 +28,6 @@ from .memo import Memo
 from .stats import Stats
 from .world import World
 
-DEFAULT_KEY = "sandbox-key"
 REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests",
            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
@@ -57,7 +56,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, address, gateway: Gateway, sandbox: "Sandbox"):
+    def __init__(self, address, gateway: Gateway, sandbox: Sandbox):
         super().__init__(address, _Handler)
         self.gateway, self.sandbox = gateway, sandbox
         self.stopping = threading.Event()
@@ -169,7 +168,7 @@ class Sandbox:
             keys = (keys,)
         if isinstance(today, str):
             today = date.fromisoformat(today)
-        today = today or datetime.now(timezone.utc).date()
+        today = today or datetime.now(UTC).date()
         self.recorded = recorded.load(data)
         self.api = _apis(self.recorded, seed, teams, today, _plan(plan_seasons))
         self.quota = Quota(per_minute, per_day, window=minute_seconds)
@@ -187,7 +186,7 @@ class Sandbox:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         self._server = _Server((self.host, self.port), self.gateway, self)
         # A short poll interval makes stop() (and so every test's teardown) quick.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -211,7 +210,7 @@ class Sandbox:
                     pass
         self._thread.join()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc) -> None:

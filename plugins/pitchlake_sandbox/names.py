@@ -9,7 +9,8 @@ in, or on which other entities were drawn before: the same seed always gives the
 from __future__ import annotations
 
 import random
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 

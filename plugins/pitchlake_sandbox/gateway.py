@@ -11,8 +11,8 @@ wrap a normal answer, which costs its quota like any other.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .api import Api, error_body
 from .faults import STATUSES, Faults, Rule
@@ -81,8 +81,9 @@ class Gateway:
                 error = answer.error
                 reply = Reply(200, answer.body, verdict.headers, cut=draw.rule is not None)
         fault = draw.rule.kind if draw.rule else ("latency" if draw.latency_ms else None)
-        self.stats.record(endpoint, str(reply.status) if reply.status else "timeout", error, fault)
-        return dataclasses.replace(reply, delay=(self.latency_ms + draw.latency_ms) / 1000)
+        latency_ms = self.latency_ms + draw.latency_ms
+        self.stats.record(endpoint, str(reply.status) if reply.status else "timeout", error, fault, key, latency_ms)
+        return dataclasses.replace(reply, delay=latency_ms / 1000)
 
     def _message(self, error: str) -> str:
         if error == "requests":

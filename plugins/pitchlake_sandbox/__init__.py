@@ -1,17 +1,41 @@
-"""``pitchlake sandbox serve``: run the sandbox in the foreground until SIGINT or SIGTERM."""
+"""The pitchlake sandbox: an API-Football v3 compatible server for development, tests, demos and
+benchmarks, so that nobody burns credits while building (docs/sandbox.md), and the synthetic
+football world it serves, which also writes the benchmarks' synthetic lakes (:mod:`.synthetic_lake`).
 
-from __future__ import annotations
+A built-in plugin: its one hook adds ``pitchlake sandbox serve`` and ``pitchlake demo`` to the
+command line. This module is all that ``pitchlake --help`` imports of it: the commands import the
+server, the world and the engine's runner inside their bodies. ``Sandbox`` is imported on first use
+too (``from pitchlake_sandbox import Sandbox``).
+"""
 
-import signal
-import threading
+# No ``from __future__ import annotations``: typer reads the commands' annotations at run time,
+# and those of ``demo`` name the engine's option types, imported inside the hook.
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import faults as fault_rules
-from .server import DEFAULT_KEY, Sandbox
+from pitchlake import hookimpl
+
+if TYPE_CHECKING:
+    from .server import Sandbox
+
+__all__ = ["DEFAULT_KEY", "Sandbox", "app", "register_commands"]
+
+#: The API key the sandbox accepts when given none, and the one ``pitchlake demo`` uses.
+DEFAULT_KEY = "sandbox-key"
+
+
+def __getattr__(name: str):
+    if name == "Sandbox":  # the server, on first use only
+        from .server import Sandbox
+
+        return Sandbox
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -- pitchlake sandbox serve ----------------------------------------------------------------------
 
 app = typer.Typer(help="An API-Football v3 compatible server for development, tests, demos and benchmarks.",
                   no_args_is_help=True, rich_markup_mode=None)
@@ -31,14 +55,16 @@ def main() -> None:
 
 
 def _faults(spec: str) -> str:
+    from . import faults
+
     try:
-        fault_rules.parse(spec)
+        faults.parse(spec)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     return spec
 
 
-def _today(value: Optional[str]) -> Optional[str]:
+def _today(value: str | None) -> str | None:
     if value is not None:
         try:
             date.fromisoformat(value)
@@ -60,16 +86,21 @@ def serve(
     faults: Annotated[str, typer.Option(help=FAULTS_HELP, callback=_faults)] = "",
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data and of fraction faults.")] = 0,
     key: Annotated[list[str], typer.Option("--key", help=f"A valid API key (repeatable; default {DEFAULT_KEY}).")] = [],
-    today: Annotated[Optional[str], typer.Option(help="The date the sandbox believes it is (YYYY-MM-DD); decides "
+    today: Annotated[str | None, typer.Option(help="The date the sandbox believes it is (YYYY-MM-DD); decides "
                                                       "the current season and which matches are played. Default: today (UTC).",
                                                  callback=_today)] = None,
     teams: Annotated[int, typer.Option(help="Clubs in a synthetic league season.", min=18, max=24)] = 20,
-    plan_seasons: Annotated[Optional[str], typer.Option(help="Seasons the plan covers, e.g. 2022-2024; others get "
+    plan_seasons: Annotated[str | None, typer.Option(help="Seasons the plan covers, e.g. 2022-2024; others get "
                                                              "the 'plan' error. Default: all.")] = None,
     minute_seconds: Annotated[float, typer.Option(help="Length of the per-minute window (shorter for tests).",
                                                   min=0.1)] = 60.0,
 ) -> None:
     """Serve the API on HOST:PORT until SIGINT or SIGTERM; prints the base URL once listening."""
+    import signal
+    import threading
+
+    from .server import Sandbox
+
     sandbox = Sandbox(data=data, per_minute=per_minute, per_day=per_day, faults=faults, seed=seed,
                       latency_ms=latency_ms, keys=tuple(key) or (DEFAULT_KEY,), today=today, teams=teams,
                       host=host, port=port, minute_seconds=minute_seconds, plan_seasons=plan_seasons)
@@ -85,3 +116,24 @@ def serve(
         while not stop.wait(0.5):
             pass
     typer.echo("pitchlake sandbox stopped")
+
+
+# -- the hook --------------------------------------------------------------------------------------
+
+@hookimpl
+def register_commands(cli: typer.Typer) -> None:
+    """``pitchlake sandbox serve`` and ``pitchlake demo``."""
+    # Here, not at the top: pitchlake.cli imports the plugins while it is being imported.
+    from pitchlake.cli import ConfigOption, VerboseOption
+    from pitchlake.config import DEFAULT_CONFIG
+
+    cli.add_typer(app, name="sandbox", help="An API-Football compatible server for development and tests.")
+
+    @cli.command()
+    def demo(config: ConfigOption = DEFAULT_CONFIG,
+             data: Annotated[list[Path], typer.Option("--data", help="Recorded envelopes the sandbox serves first (repeatable).")] = [],
+             verbose: VerboseOption = False) -> None:
+        """The main job end to end on the embedded defaults: an in-process sandbox API, the config's lake."""
+        from .demo import demo as run
+
+        run(config, data, verbose)

@@ -13,6 +13,7 @@ Details recorded with a fixture are the API's own and are left out of those sums
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import names
@@ -116,7 +117,7 @@ class Matches:
         chosen += [p for p in ranked if p not in chosen and p.pos != "G"][: 11 - len(chosen)]
         row_of = [row for row, size in enumerate([1, *rows], 1) for _ in range(size)]
         grids, filled = [], Counter()
-        for player, row in zip(chosen, row_of):
+        for player, row in zip(chosen, row_of, strict=False):  # a short squad fields fewer than 11
             filled[row] += 1
             grids.append((player, f"{row}:{filled[row]}"))
         rest = [p for p in ranked if p not in chosen]
@@ -207,7 +208,7 @@ class Matches:
         return {
             "events": events,
             "lineups": [self._lineup_item(s, day) for s in sides],
-            "statistics": [{"team": _team(s.team), "statistics": stats} for s, stats in zip(sides, statistics)],
+            "statistics": [{"team": _team(s.team), "statistics": stats} for s, stats in zip(sides, statistics, strict=True)],
             "players": [self._players_item(r, s, sides[1 - i], statistics[i], full, day) for i, s in enumerate(sides)],
         }
 
@@ -300,8 +301,13 @@ class Matches:
 
     def _season_stats(self, league: int, season: int) -> dict[int, dict]:
         """player id -> his statistics block (without team and league) summed over the season."""
+        return self.totals(self.world.fixtures(league, season))
+
+    def totals(self, fixtures: Iterable[dict]) -> dict[int, dict]:
+        """player id -> his statistics summed over the finished matches among ``fixtures`` (a
+        season, or the part of it played by some date), for :meth:`season_block`."""
         totals: dict[int, dict] = {}
-        for item in self.world.fixtures(league, season):
+        for item in fixtures:
             fid = item["fixture"]["id"]
             status = item["fixture"]["status"]["short"]
             if status not in FINISHED or self.world.recorded.has_details(fid):
@@ -311,9 +317,11 @@ class Matches:
                 for entry in team["players"]:
                     stats = entry["statistics"][0]
                     games = stats["games"]
-                    total = totals.setdefault(entry["player"]["id"], {
-                        "appearences": 0, "lineups": 0, "minutes": 0, "ratings": [], "captain": False,
-                        "in": 0, "out": 0, "bench": 0, **{group: {} for group in GROUPS}})
+                    total = totals.get(entry["player"]["id"])
+                    if total is None:  # not setdefault: it would build this dict for every match
+                        total = totals[entry["player"]["id"]] = {
+                            "appearences": 0, "lineups": 0, "minutes": 0, "ratings": [], "captain": False,
+                            "in": 0, "out": 0, "bench": 0, **{group: {} for group in GROUPS}}
                     if games["minutes"] is None:
                         total["bench"] += 1
                         continue
@@ -327,14 +335,16 @@ class Matches:
                         total["lineups"] += 1
                         total["out"] += games["minutes"] < full and not stats["cards"]["red"]
                     for group in GROUPS:
+                        sums = total[group]
                         for key, value in stats[group].items():
                             if isinstance(value, int) and key != "accuracy":
-                                total[group][key] = total[group].get(key, 0) + value
+                                sums[key] = sums.get(key, 0) + value
         return totals
 
-    def season_block(self, player: Player, league: int, season: int) -> dict:
-        """The player's ``statistics`` entry for a league season, as ``/players`` gives it."""
-        total = self.season_stats(league, season).get(player.id)
+    def season_block(self, player: Player, league: int, season: int, totals: dict[int, dict] | None = None) -> dict:
+        """The player's ``statistics`` entry for a league season, as ``/players`` gives it: summed
+        over the whole season so far, or given as ``totals`` (from :meth:`totals`)."""
+        total = (self.season_stats(league, season) if totals is None else totals).get(player.id)
         club = self.world.team(player.team)
         ratings = total["ratings"] if total else []
 

@@ -11,6 +11,7 @@ for a win and one for a draw; ties are broken by goal difference, goals scored, 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from .world import FINISHED
 
@@ -48,9 +49,10 @@ def _descriptions(size: int, single: bool) -> dict[int, str]:
     return described
 
 
-def tables(fixtures: list[dict], league_name: str) -> list[list[dict]]:
+def tables(fixtures: list[dict], league_name: str, deductions: Mapping[int, int] | None = None) -> list[list[dict]]:
     """``league.standings`` for these fixtures: one list of rows per table, in name order of the
-    groups (a league has one)."""
+    groups (a league has one). ``deductions`` (team id -> points, e.g. -6) are added to the
+    points, as the API's standings include a points deduction the matches cannot show."""
     rows: dict[str, dict[int, dict]] = {}
     latest = ""
     for item in sorted(fixtures, key=lambda f: (f["fixture"]["timestamp"], f["fixture"]["id"])):
@@ -81,7 +83,7 @@ def tables(fixtures: list[dict], league_name: str) -> list[list[dict]]:
         ranked = []
         for row in rows[table].values():
             record = row["all"]
-            row["points"] = 3 * record["win"] + record["draw"]
+            row["points"] = 3 * record["win"] + record["draw"] + (deductions or {}).get(row["team"]["id"], 0)
             row["goalsDiff"] = record["goals"]["for"] - record["goals"]["against"]
             ranked.append(row)
         ranked.sort(key=lambda r: (-r["points"], -r["goalsDiff"], -r["all"]["goals"]["for"], r["team"]["name"]))

@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+
+from pitchlake_api_football.envelope import envelope
 
 from . import standings
 from .careers import Careers
@@ -43,14 +45,8 @@ class ParameterError(Exception):
         self.errors = errors
 
 
-def encode(envelope: dict) -> bytes:
-    return json.dumps(envelope, separators=(",", ":")).encode()
-
-
-def envelope(endpoint: str, params: dict, response, errors=None, page: int = 1, pages: int = 1) -> dict:
-    return {"get": endpoint, "parameters": params or [], "errors": errors or [],
-            "results": 0 if errors else (1 if isinstance(response, dict) else len(response)),
-            "paging": {"current": page, "total": pages}, "response": [] if errors else response}
+def encode(body: dict) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def error_body(endpoint: str, params: dict, errors: dict[str, str]) -> bytes:
@@ -96,7 +92,7 @@ def _check(name: str, value: str, kind: str) -> str | None:
 
 @dataclass(frozen=True)
 class Spec:
-    handler: Callable[["Api", dict], tuple[list | dict, int, int]]
+    handler: Callable[[Api, dict], tuple[list | dict, int, int]]
     #: parameter name -> kind of value (int, page, season, date, bool, ids, search, text, live)
     params: dict[str, str]
     #: names that must be present
