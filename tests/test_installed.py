@@ -179,7 +179,11 @@ def test_the_whole_user_path_from_an_installed_wheel(venv, project, sandbox_fact
     assert "API requests: 0;" in ok(run(venv, "pitchlake", "ingest", cwd=project, env=env))
     assert sandbox.stats()["total"] == spent
 
-    ok(run(venv, "pitchlake", "transform", cwd=project, env=env))
+    transformed = run(venv, "pitchlake", "transform", cwd=project, env=env)
+    summary = ok(transformed)  # a summary, not dbt's log; no colour codes into a pipe
+    assert summary.startswith("dbt build: 21 models (21 success); ") and " data tests (" in summary, summary
+    assert f"dbt's full log: {project / 'dbt' / 'logs' / 'dbt.log'}" in summary and (project / "dbt" / "logs" / "dbt.log").exists()
+    assert len(summary.splitlines()) == 2 and "\x1b[" not in transformed.stdout + transformed.stderr
     with duckdb.connect(str(project / "warehouse" / "pitchlake.duckdb"), read_only=True) as warehouse:
         top = warehouse.execute("select team_id, points from marts.league_table where season = 2024 and league_id = 39 "
                                 "order by rank limit 1").fetchall()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from pitchlake.config import load_config
 from pitchlake.exit_codes import ExitCode
 from pitchlake.testing.config import SHIPPED, write_config
 from pitchlake.transform import (
+    build_summary,
     dbt_command,
     dbt_env,
     dbt_executable,
@@ -87,3 +89,24 @@ def test_format_league_table():
     assert text[0] == "L 2020"
     assert text[2].split() == ["1", "Reds", "2", "2", "0", "0", "5", "1", "4", "6", "3", "-3"]
     assert text[3].split() == ["2", "Blues", "2", "0", "0", "2", "1", "5", "-4", "0"]
+
+
+def test_build_summary_counts_by_kind_and_names_what_did_not_pass(tmp_path):
+    results = [
+        {"unique_id": "model.pitchlake.dim_teams", "status": "success", "message": "OK"},
+        {"unique_id": "model.pitchlake.fct_matches", "status": "error", "message": "Binder Error: no column x"},
+        {"unique_id": "test.pitchlake.not_null_dim_teams_team_id.1", "status": "pass", "message": None},
+        {"unique_id": "test.pitchlake.unique_dim_teams_team_id.2", "status": "fail", "message": "Got 2 results"},
+        {"unique_id": "test.pitchlake.not_null_fct_matches_id.3", "status": "skipped", "message": None},
+    ]
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "run_results.json").write_text(json.dumps({"results": results, "elapsed_time": 3.21}))
+    assert build_summary(tmp_path, since=0).splitlines() == [
+        "dbt build: 2 models (1 error, 1 success); 3 data tests (1 fail, 1 pass, 1 skipped) in 3.2 s",
+        "  error: model.pitchlake.fct_matches: Binder Error: no column x",
+        "  fail: test.pitchlake.unique_dim_teams_team_id.2: Got 2 results",
+        "  skipped: test.pitchlake.not_null_fct_matches_id.3",
+        f"dbt's full log: {tmp_path / 'logs' / 'dbt.log'}",
+    ]
+    # Results older than the run are an earlier run's: dbt stopped before running anything.
+    assert build_summary(tmp_path, since=time.time() + 10) is None

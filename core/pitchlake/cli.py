@@ -270,14 +270,25 @@ def transform(config: ConfigOption = DEFAULT_CONFIG,
               select: Annotated[list[str], typer.Option("--select", "-s", help="dbt selector (repeatable).")] = [],
               full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")] = False) -> None:
     """Run `dbt build` over the lake with the project, profiles and variables derived from the config.
-    Exits with dbt's code; 2 if the dbt sources are stale (`pitchlake render dbt` regenerates them)."""
-    from .transform import TARGETS, run_dbt
+    Prints a summary (dbt's full log is in the dbt project's logs/dbt.log). Exits with dbt's code;
+    2 if the dbt sources are stale (`pitchlake render dbt` regenerates them)."""
+    import time
+
+    from .dbt_sources import dbt_project_dir
+    from .transform import TARGETS, build_summary, run_dbt
 
     loaded = _load(config)
     if target not in TARGETS:
         err.print(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}", markup=False)
         raise typer.Exit(ExitCode.INVALID)
-    raise typer.Exit(run_dbt(loaded, target=target, select=select or None, full_refresh=full_refresh))
+    # dbt prints only its errors (--quiet), in colour only on a terminal; the summary says the rest.
+    args = ["--quiet"] if sys.stdout.isatty() else ["--quiet", "--no-use-colors"]
+    started = time.time()
+    status = run_dbt(loaded, target=target, select=select or None, full_refresh=full_refresh, args=args)
+    summary = build_summary(dbt_project_dir(loaded), started)
+    if summary is not None:
+        (out if status == 0 else err).print(summary, markup=False, highlight=False)
+    raise typer.Exit(status)
 
 
 @app.command("new-plugin")

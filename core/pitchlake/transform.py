@@ -14,10 +14,12 @@ when the committed ones are out of date, instead of transforming with the wrong 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -113,6 +115,35 @@ def start_dbt(config, target: str = "dev", select: str | Sequence[str] | None = 
         Path(run_env["PITCHLAKE_DUCKDB"]).parent.mkdir(parents=True, exist_ok=True)
     argv = dbt_command(command, target=target, select=select, full_refresh=full_refresh, args=args, project_dir=project_dir)
     return subprocess.Popen(argv, env=run_env, cwd=str(project_dir.absolute().parent))
+
+
+def build_summary(project_dir: str | os.PathLike, since: float) -> str | None:
+    """What a ``dbt build`` did, in a few lines, from the ``target/run_results.json`` it wrote:
+    models, tests and other nodes by status, every node that did not pass with dbt's message,
+    the time, and where dbt's full log is. None when dbt wrote no results after ``since`` (a
+    timestamp: it stopped before running any node, and its own error says why)."""
+    project = Path(project_dir)
+    results_file = project / "target" / "run_results.json"
+    if not results_file.exists() or results_file.stat().st_mtime < since:
+        return None
+    run = json.loads(results_file.read_text())
+    counts: dict[str, Counter] = {}
+    trouble = []
+    for result in run["results"]:
+        kind = result["unique_id"].split(".", 1)[0]
+        counts.setdefault(kind, Counter())[result["status"]] += 1
+        if result["status"] not in ("success", "pass"):
+            message = (result.get("message") or "").strip()[:300]
+            trouble.append(f"  {result['status']}: {result['unique_id']}" + (f": {message}" if message else ""))
+    names = {"test": "data test", "unit_test": "unit test", "operation": "hook"}
+    parts = []
+    for kind, counter in sorted(counts.items()):
+        total = sum(counter.values())
+        statuses = ", ".join(f"{n} {status}" for status, n in sorted(counter.items()))
+        parts.append(f"{total} {names.get(kind, kind)}{'' if total == 1 else 's'} ({statuses})")
+    lines = [f"dbt build: {'; '.join(parts) or 'nothing selected'} in {run['elapsed_time']:.1f} s", *trouble,
+             f"dbt's full log: {project / 'logs' / 'dbt.log'}"]
+    return "\n".join(lines)
 
 
 def league_table(config, season: int | None = None, league: int | None = None) -> list[dict[str, Any]]:
