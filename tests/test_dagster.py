@@ -9,6 +9,7 @@ the image run them. The webserver test is in ``test_dagster_webserver.py``.
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.instance.ref import InstanceRef
 
 from pitchlake.config import load_config
 from pitchlake.plugins import registry
@@ -310,6 +312,102 @@ def test_a_run_stopped_by_its_budget_fails_and_the_next_resumes(definitions, eng
         assert resumed.success
         assert materialisations(resumed)["players"]["api_requests"] == 27 - 5
         assert sandbox.stats()["by_endpoint"]["players"] == 27, "no page fetched twice"
+
+
+def test_a_backfill_of_several_partitions_is_one_run_with_one_materialisation_each(definitions, engine_env,
+                                                                                  sandbox_factory, tmp_path):
+    sandbox = sandbox_factory(data=[DATA], today=TODAY, keys=(SECRET,), per_minute=6000, per_day=100000)
+    lake = f"file://{tmp_path}/lake"
+    config = write_config(tmp_path / "config.json", base_url=sandbox.url, lake_uri=lake, seasons=(2024, 2026))
+    raw = {assets.key.path[-1]: assets for assets in definitions.RAW_ASSETS}
+    assert all(assets.backfill_policy == dg.BackfillPolicy.single_run()
+               for name, assets in raw.items() if name != "venues"), "a backfill is one run per asset"
+    teams = raw["teams"]
+    keys = teams.partitions_def.get_partition_keys()
+    assert keys == [PARTITION, "39|2026"]
+    pitchlake = PitchlakeResource(config_path=str(config), lake=LakeResource(uri=lake), api=ApiFootballResource(api_key=SECRET))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([teams], instance=instance, resources={"pitchlake": pitchlake}, tags={
+            "dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})
+        assert result.success
+        events = result.get_asset_materialization_events()
+        assert sorted(event.partition for event in events) == keys, "one materialisation per partition, one run"
+        assert len(instance.get_runs()) == 1
+        metadata = events[0].materialization.metadata
+        assert metadata["api_requests"].value == sandbox.stats()["total"] == 2, "one engine run fetched both"
+        assert metadata["lake_path"].value == f"{lake}/raw/teams"
+        for key in keys:
+            season = key.split("|")[1]
+            assert list((tmp_path / "lake" / "raw" / "teams" / f"season={season}" / "league_id=39").iterdir())
+
+
+def test_a_backfill_selects_exactly_its_partitions():
+    from pitchlake_dagster.runtime import _products
+
+    grid = [{"league_id": league, "season": season} for league in ("39", "140") for season in ("2024", "2026")]
+    assert _products(grid) == [{"league_id": ("140", "39"), "season": ("2024", "2026")}]
+    ragged = [*grid[:3], {"league_id": "61", "season": "2026"}]
+    selected = _products(ragged)
+    admitted = {(league, season) for selection in selected for league in selection["league_id"] for season in selection["season"]}
+    assert admitted == {(p["league_id"], p["season"]) for p in ragged}
+    assert _products([{"league_id": "39"}, {"league_id": "140"}]) == [{"league_id": ("140", "39")}]
+    assert _products([{}]) == [{}]
+
+
+# The docs and the instance -----------------------------------------------------------------------
+
+
+def test_every_partition_key_in_the_docs_is_a_key_of_the_rendered_definitions(definitions):
+    """Keys pasted from docs/dagster.md work: Dagster orders a multi-partition key's dimensions
+    by name (``league_id|season``), and the UI shows them as ``league_id 39 / season 2024``."""
+    docs = (ROOT / "docs" / "dagster.md").read_text()
+    graph = definitions.defs.resolve_asset_graph()
+    by_league_season = graph.get(dg.AssetKey(["raw", "fixtures"])).partitions_def
+    by_league = graph.get(dg.AssetKey(["raw", "leagues"])).partitions_def
+    multi = re.findall(r"`(\d+(?:\|\d+)+)`", docs)
+    shown = re.findall(r"`league_id (\d+) / season (\d+)`", docs)
+    single = re.findall(r"`raw/leagues` for `(\d+)`", docs)
+    assert multi and shown and single, "the docs give keys of both partitionings"
+    for key in [*multi, *(f"{league}|{season}" for league, season in shown)]:
+        assert by_league_season.has_partition_key(key), key
+        dims = by_league_season.get_partition_key_from_str(key).keys_by_dimension
+        assert dg.MultiPartitionKey(dims) == key
+    for key in single:
+        assert by_league.has_partition_key(key), key
+    with dg.instance_for_test() as instance:  # pasted as the docs give it, a key selects its partition
+        result = dg.materialize([_echo(by_league_season)],
+                                partition_key=multi[0], instance=instance)
+        assert result.success and result.output_for_node("echo") == {"league_id": "39", "season": "2024"}
+
+
+def _echo(partitions_def):
+    @dg.asset(name="echo", partitions_def=partitions_def)
+    def echo(context: dg.AssetExecutionContext):
+        return dict(context.partition_key.keys_by_dimension)
+
+    return echo
+
+
+def test_the_projects_instance_config_limits_the_api_pool_to_one_step_across_runs(tmp_path):
+    """``dagster/dagster.yaml`` (which ``pitchlake init`` writes) limits the ``api_football``
+    pool of any local instance built from it, as ``dagster dev`` builds one from the folder it
+    runs in: the second run's raw step waits for the first's slot."""
+    from pitchlake_dagster.runtime import API_POOL
+
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "home").mkdir()
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "bare"))) as bare:
+        assert bare.get_concurrency_config().pool_config.default_pool_limit is None, "without it: unlimited"
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "home"), config_dir=str(ROOT / "dagster"))) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        storage = instance.event_log_storage
+        storage.initialize_concurrency_limit_to_default(API_POOL)  # what a step in the pool does first
+        assert storage.get_concurrency_info(API_POOL).slot_count == 1
+        first = storage.claim_concurrency_slot(API_POOL, "run-1", "raw__fixtures")
+        second = storage.claim_concurrency_slot(API_POOL, "run-2", "raw__teams")
+        assert first.is_claimed and not second.is_claimed
+        storage.free_concurrency_slots_for_run("run-1")
+        assert storage.claim_concurrency_slot(API_POOL, "run-2", "raw__teams").is_claimed
 
 
 # Plugins --------------------------------------------------------------------------------------

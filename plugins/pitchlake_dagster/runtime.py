@@ -31,6 +31,7 @@ from dagster import (
     AssetRecordsFilter,
     AssetsDefinition,
     AutomationCondition,
+    BackfillPolicy,
     ConfigurableResource,
     Failure,
     MaterializeResult,
@@ -109,11 +110,68 @@ class PitchlakeResource(ConfigurableResource):
         Returns the run's summary and where in the lake that selection lives; the key is the
         one this resource was configured with.
         """
+        return self.ingest_partitions(endpoint, [partition])
+
+    def ingest_partitions(self, endpoint: str, partitions: Sequence[Mapping[str, str]]) -> tuple[Summary, str]:
+        """As :meth:`ingest`, for several Dagster partitions at once (a backfill's single run):
+        one engine run per product of values among them (one for a range of seasons and
+        leagues), so the engine fetches them with its own concurrency under one rate limiter
+        and one ``max_requests`` budget. The lake path is the partition's folder for one
+        partition, else the endpoint's."""
         config = self.engine_config()
-        selection = Selection(endpoints=(endpoint,), partitions={key: (value,) for key, value in partition.items()})
-        summary = ingest(config, selection, max_requests=self.api.max_requests, key=self.api.api_key)
+        remaining = self.api.max_requests
+        total = Summary()
+        for selected in _products(partitions):
+            summary = ingest(config, Selection(endpoints=(endpoint,), partitions=selected),
+                             max_requests=remaining, key=self.api.api_key)
+            total = _merge(total, summary)
+            if remaining is not None:
+                remaining -= summary.api_requests
+            if summary.stopped_reason:
+                break
         keys = registry().endpoints[config.endpoint(endpoint).plugin].partition_keys
-        return summary, f"{config.lake.uri.rstrip('/')}/{_lake_folder(config, endpoint, keys, partition)}"
+        partition = partitions[0] if len(partitions) == 1 else {}
+        return total, f"{config.lake.uri.rstrip('/')}/{_lake_folder(config, endpoint, keys, partition)}"
+
+
+def _products(partitions: Sequence[Mapping[str, str]]) -> list[dict[str, tuple[str, ...]]]:
+    """Dagster partitions (each a value per key) as engine selections (values per key, taken
+    as their product) that select exactly them: one when they are a product (a whole grid, a
+    range of seasons of one league), else one per group sharing the same values of the last key."""
+    if not partitions or not partitions[0]:
+        return [{}]
+    keys = list(partitions[0])
+    *first, last = keys
+    by_prefix: dict[tuple[str, ...], set[str]] = {}
+    for partition in partitions:
+        by_prefix.setdefault(tuple(partition[key] for key in first), set()).add(partition[last])
+    by_values: dict[frozenset[str], list[tuple[str, ...]]] = {}
+    for prefix, values in by_prefix.items():
+        by_values.setdefault(frozenset(values), []).append(prefix)
+    selections = []
+    for values, prefixes in by_values.items():
+        axes = [sorted({prefix[i] for prefix in prefixes}) for i in range(len(first))]
+        product = 1
+        for axis in axes:
+            product *= len(axis)
+        groups = [prefixes] if product == len(prefixes) else [[prefix] for prefix in prefixes]
+        for group in groups:
+            selection = {key: tuple(sorted({prefix[i] for prefix in group})) for i, key in enumerate(first)}
+            selections.append({**selection, last: tuple(sorted(values))})
+    return selections
+
+
+def _merge(total: Summary, summary: Summary) -> Summary:
+    return Summary(
+        api_requests=total.api_requests + summary.api_requests,
+        partitions_written=total.partitions_written + summary.partitions_written,
+        partitions_skipped=total.partitions_skipped + summary.partitions_skipped,
+        pages_written=total.pages_written + summary.pages_written,
+        out_of_plan=total.out_of_plan + summary.out_of_plan,
+        stopped_reason=total.stopped_reason or summary.stopped_reason,
+        failures=[*total.failures, *summary.failures],
+        day_remaining=summary.day_remaining if summary.day_remaining is not None else total.day_remaining,
+    )
 
 
 def _lake_folder(config: Config, endpoint: str, keys: Sequence[str], partition: Mapping[str, str]) -> str:
@@ -202,7 +260,8 @@ def endpoint_asset(
     deps: Sequence[AssetsDefinition] = (),
 ) -> AssetsDefinition:
     """The raw asset of one enabled endpoint, partitioned by its own keys (a partition is, say,
-    one season and league, or one league), materialised by the engine. Its metadata says what
+    one season and league, or one league), materialised by the engine; a backfill of several
+    partitions is one run and one engine run (``BackfillPolicy.single_run()``). Its metadata says what
     that cost; a run that failed or stopped early (daily quota, ``max_requests``) fails the
     materialisation, and the next one resumes where it stopped."""
 
@@ -215,11 +274,13 @@ def endpoint_asset(
         kinds={"python", "json"},
         metadata={"pitchlake/api_path": f"/{api_path}", REFRESH_METADATA: refresh, KEYS_METADATA: list(partitions.keys)},
         pool=API_POOL,
+        # A backfill of N partitions is one run, which the engine fetches with its own concurrency.
+        backfill_policy=BackfillPolicy.single_run() if partitions.definition is not None else None,
     )
     def _asset(context: AssetExecutionContext, pitchlake: PitchlakeResource) -> MaterializeResult:
-        partition_key = context.partition_key if partitions.definition is not None else None
-        selected = partition_values(partitions.keys, partitions.definition, partition_key)
-        summary, lake_path = pitchlake.ingest(endpoint, selected)
+        partition_keys = context.partition_keys if partitions.definition is not None else [None]
+        selected = [partition_values(partitions.keys, partitions.definition, key) for key in partition_keys]
+        summary, lake_path = pitchlake.ingest_partitions(endpoint, selected)
         metadata = _summary_metadata(summary, lake_path)
         if summary.stopped_reason or summary.failures:
             problems = [f"{failure['partition']}: {failure['error']}" for failure in summary.failures]
