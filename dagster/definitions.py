@@ -99,7 +99,6 @@ RAW_ASSETS = [
 ]
 
 dbt_project = DbtProject(project_dir=ROOT / "dbt", profiles_dir=ROOT / "dbt")
-dbt_project.prepare_if_dev()
 dbt_assets = dbt_models(dbt_project)
 
 defs = Definitions(

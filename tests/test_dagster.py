@@ -143,6 +143,28 @@ def test_the_rendered_module_holds_no_secret_and_reads_the_key_from_the_environm
 # The definitions ------------------------------------------------------------------------------
 
 
+def test_the_dbt_manifest_is_parsed_once_and_again_only_after_the_project_changed(tmp_path):
+    """dagster dev loads the definitions in every run and step process: each must not parse dbt."""
+    import shutil
+
+    from dagster_dbt import DbtProject
+
+    from pitchlake_dagster.runtime import prepare_if_stale
+
+    shutil.copytree(ROOT / "dbt", tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
+    project = DbtProject(project_dir=tmp_path / "dbt", profiles_dir=tmp_path / "dbt")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", environment()["PATH"])
+        assert prepare_if_stale(project) and project.manifest_path.exists()
+        parsed = project.manifest_path.stat().st_mtime_ns
+        assert not prepare_if_stale(project)  # a second process: nothing changed, nothing parsed
+        assert project.manifest_path.stat().st_mtime_ns == parsed
+        model = next((tmp_path / "dbt" / "models" / "marts").glob("*.sql"))
+        later = project.manifest_path.stat().st_mtime + 5
+        os.utime(model, (later, later))  # a model edited after the parse
+        assert prepare_if_stale(project) and project.manifest_path.stat().st_mtime_ns > parsed
+
+
 def test_dagster_definitions_validate_passes(dbt_manifest, tmp_path):
     result = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-f", str(COMMITTED)], capture_output=True,
                             text=True, env=environment(DAGSTER_HOME=str(tmp_path)), cwd=ROOT, timeout=120)
