@@ -34,6 +34,7 @@ BENCHMARKS = {
     "plugins": ("bench_plugin_load.py", [], ["--repeat", "2"]),
     "dbt": ("bench_dbt.py", [], ["--quick"]),
     "install": ("bench_install.py", [], []),
+    "dagster": ("bench_dagster.py", [], []),
 }
 TIMEOUT = {"full": 3600, "quick": 900}
 

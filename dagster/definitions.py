@@ -6,7 +6,7 @@ endpoint plugins: do not edit. `pitchlake render dagster --check` fails when it 
 
 from pathlib import Path
 
-from dagster import Definitions, EnvVar
+from dagster import Definitions, EnvVar, in_process_executor
 from dagster_dbt import DbtCliResource, DbtProject
 
 from pitchlake_dagster.runtime import (
@@ -103,6 +103,9 @@ dbt_assets = dbt_models(dbt_project)
 
 defs = Definitions(
     assets=[*RAW_ASSETS, dbt_assets],
+    # A run's steps share its process: each step process would load these definitions again
+    # (dagster and dagster-dbt, about 4 s), and the engine runs its requests concurrently itself.
+    executor=in_process_executor,
     asset_checks=freshness_checks(RAW_ASSETS, config_path=CONFIG),
     schedules=[
         ingest_schedule(

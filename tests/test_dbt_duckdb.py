@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -95,6 +96,31 @@ def expected_table(items: list[dict]) -> dict[int, tuple]:
     return {team: tuple(row) for team, row in table.items()}
 
 
+def column_documentation_gaps(warehouse: Warehouse) -> dict[str, list[str]]:
+    """Every built staging and mart model column without a description in the models' YAML (as
+    dbt's manifest of the build has it), and every described column the built table lacks."""
+    manifest = json.loads((warehouse.workdir / "dbt_target" / "manifest.json").read_text())
+    described = {
+        node["name"]: {name.lower() for name, column in node["columns"].items() if (column.get("description") or "").strip()}
+        for node in manifest["nodes"].values() if node["resource_type"] == "model"
+    }
+    documented = {
+        node["name"]: {name.lower() for name in node["columns"]}
+        for node in manifest["nodes"].values() if node["resource_type"] == "model"
+    }
+    built = defaultdict(set)
+    for table, column in warehouse.query(
+            "select table_name, column_name from information_schema.columns where table_schema in ('staging', 'marts')"):
+        built[table].add(column.lower())
+    gaps = {}
+    for table, columns in built.items():
+        missing = sorted(columns - described.get(table, set()))
+        stale = sorted(documented.get(table, set()) - columns)
+        if missing or stale:
+            gaps[table] = [f"undescribed: {c}" for c in missing] + [f"not in the table: {c}" for c in stale]
+    return gaps
+
+
 # --------------------------------------------------------------------------------------------
 # the recorded samples
 
@@ -107,6 +133,27 @@ def test_recorded_build_reads_every_data_json_and_nothing_else(recorded):
     assert recorded.query("select count(*) from raw.teams") == [(2,)]
     # an endpoint with nothing in the lake yet is an empty source, not a failed build
     assert recorded.query("select count(*) from raw.venues") == [(0,)]
+
+
+def test_every_built_column_is_described(recorded):
+    """dbt's style guide: every column of every model documented. A column added to a model's SQL
+    without a description in its YAML (or a described column dropped from the SQL) fails here."""
+    models = {row[0] for row in recorded.query(
+        "select table_name from information_schema.tables where table_schema in ('staging', 'marts')")}
+    assert len(models) == 21  # the models the shipped config enables (the other four: test_enabling_every_endpoint...)
+    assert column_documentation_gaps(recorded) == {}
+
+
+def test_league_table_unit_tests_run_in_the_build(recorded):
+    """dbt build runs league_table's unit tests (points, goal difference, ties, deductions) on the
+    dev target, before the model."""
+    results = json.loads((recorded.workdir / "dbt_target" / "run_results.json").read_text())["results"]
+    unit = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+    assert unit == {
+        "league_table_counts_3_1_0_points_and_goal_difference": "pass",
+        "league_table_ranks_by_points_goal_difference_then_goals_and_shares_ties": "pass",
+        "league_table_finds_the_apis_points_deduction": "pass",
+    }
 
 
 def test_recorded_fixtures_newest_fetch_wins(recorded):
@@ -338,6 +385,39 @@ def test_synthetic_reconciliation_test_catches_a_disagreement(synthetic):
 
 
 # --------------------------------------------------------------------------------------------
+# source freshness
+
+
+def test_source_freshness_passes_on_a_fresh_lake_and_warns_or_errors_on_stale_endpoints(tmp_path):
+    """`dbt source freshness` over a lake fetched yesterday passes; an endpoint whose newest fetch
+    is two days old warns (one daily fetch missed), four days old errors (two missed); fixture
+    details (fetched once per finished match) are not checked."""
+    import subprocess
+
+    from pitchlake.dbt_sources import dbt_project_dir
+    from pitchlake.transform import dbt_env, dbt_executable
+
+    today = datetime.now(UTC).date()  # dbt reads the day's midnight as UTC
+    lake = write_synthetic_lake(tmp_path / "lake", leagues=1, seasons=1, days=1, detail_rounds=1,
+                                first_day=today - timedelta(days=1))
+    for endpoint, age in (("venues", 2), ("leagues", 4)):
+        for folder in sorted((lake.root / "raw" / endpoint).rglob(f"ingestion_date={today - timedelta(days=1)}")):
+            folder.rename(folder.with_name(f"ingestion_date={today - timedelta(days=age)}"))
+    warehouse = Warehouse(tmp_path, lake.root)
+    project = str(dbt_project_dir(warehouse.config).absolute())
+    output = tmp_path / "sources.json"
+    Path(warehouse.env["PITCHLAKE_DUCKDB"]).parent.mkdir(parents=True)
+    run = subprocess.run(
+        [dbt_executable(), "source", "freshness", "--project-dir", project, "--profiles-dir", project, "--target", "dev",
+         "--output", str(output)],
+        env={**dbt_env(warehouse.config), **warehouse.env}, capture_output=True, text=True, timeout=600)
+    results = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in json.loads(output.read_text())["results"]}
+    assert results == {"fixtures": "pass", "standings": "pass", "players": "pass", "teams": "pass",
+                       "venues": "warn", "leagues": "error"}, run.stdout
+    assert run.returncode == 1  # an error fails the command; warnings alone would not
+
+
+# --------------------------------------------------------------------------------------------
 # enabling the endpoints the shipped config leaves off
 
 
@@ -361,3 +441,4 @@ def test_enabling_every_endpoint_needs_no_hand_edit_in_dbt(tmp_path):
     assert warehouse.query("select coach_name, current_team_id from staging.stg_api_football__coachs where coach_id = 1202") == [("V. Moldovan", 2598)]
     assert warehouse.query("select count(*) from staging.stg_api_football__injuries") == [(0,)]
     assert warehouse.query("select count(*) from staging.stg_api_football__transfers") == [(0,)]
+    assert column_documentation_gaps(warehouse) == {}  # the models of the disabled endpoints are described too

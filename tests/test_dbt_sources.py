@@ -177,3 +177,67 @@ def test_dbt_parses_the_generated_project_with_an_endpoint_enabled(tmp_path):
     assert {"stg_api_football__players", "stg_api_football__venues", "stg_api_football__fixture_events",
             "fct_match_events", "fct_player_season_stats"} <= disabled
     assert {"fct_matches", "league_table", "dim_teams", "dim_venues", "dim_players", "fct_standings"} <= enabled
+
+
+# --------------------------------------------------------------------------------------------
+# source freshness
+
+
+def test_source_freshness_thresholds_follow_each_endpoints_refresh_and_schedule(tmp_path):
+    """Refreshed endpoints warn after one missed fetch and error after two (in days of the newest
+    ingestion_date); `refresh: never` and batched endpoints (fixture details: each match fetched
+    once, when it is over) are not checked."""
+    init(tmp_path, force=True)
+    document = json.loads(SHIPPED.read_text())
+    document.pop("$schema", None)
+    document["endpoints"] = [
+        {"plugin": "leagues"},  # the defaults: daily, every day at 06:00
+        {"plugin": "teams", "refresh": "weekly"},
+        {"plugin": "venues", "refresh": "never"},
+        {"plugin": "fixtures", "schedule": "0 6 * * 1"},  # daily refresh, but the schedule runs on Mondays
+        {"plugin": "fixture_details"},
+        {"plugin": "standings", "schedule": "30 5 1 * *"},  # monthly
+    ]
+    (tmp_path / CONFIG).write_text(json.dumps(document))
+    tables = tables_of(render_dbt_sources(load_config(tmp_path / CONFIG)))
+    freshness = {name: table["config"].get("freshness", "absent") for name, table in tables.items()}
+    day = "day"
+    assert freshness == {
+        "leagues": {"warn_after": {"count": 2, "period": day}, "error_after": {"count": 3, "period": day}},
+        "teams": {"warn_after": {"count": 8, "period": day}, "error_after": {"count": 15, "period": day}},
+        "venues": None,
+        "fixtures": {"warn_after": {"count": 8, "period": day}, "error_after": {"count": 15, "period": day}},
+        "fixture_details": None,
+        "standings": {"warn_after": {"count": 32, "period": day}, "error_after": {"count": 63, "period": day}},
+    }
+    # a day is a timestamp for dbt's freshness (its midnight)
+    assert {table["config"]["loaded_at_field"] for table in tables.values()} == {"cast(ingestion_date as timestamp)"}
+
+
+def test_the_shipped_sources_check_freshness_of_every_refreshed_endpoint():
+    tables = tables_of(render_dbt_sources(load_config(SHIPPED)))
+    checked = {name for name, table in tables.items() if table["config"].get("freshness")}
+    assert checked == set(tables) - {"fixture_details"}
+
+
+# --------------------------------------------------------------------------------------------
+# unit tests rendered while their endpoints are enabled
+
+
+def test_league_table_unit_tests_are_rendered_only_while_standings_are_enabled(tmp_path):
+    """A dbt unit test whose input is a disabled model fails dbt's parse, so league_table's unit
+    tests (their inputs: fct_matches and fct_standings) are written while fixtures and standings
+    are enabled, and deleted (reported by --check first) when standings are disabled."""
+    unit_tests = Path("models/marts/_league_table__unit_tests.yml")
+    assert unit_tests in render_dbt_files(load_config(SHIPPED))
+    shipped = load_config(SHIPPED)
+    config = config_with(tmp_path, [endpoint.plugin for endpoint in shipped.endpoints if endpoint.name != "standings"])
+    path = config.root / "dbt" / unit_tests
+    assert path.is_file()  # as `pitchlake init` copied it
+    assert unit_tests not in render_dbt_files(config)
+    assert any("_league_table__unit_tests.yml: no longer rendered" in problem for problem in check_dbt_sources(config))
+    assert path in write_dbt_sources(config) and not path.exists()
+    assert check_dbt_sources(config) == []
+    # a hand-written file of the same name (no generated mark) is never deleted
+    path.write_text("version: 2\n")
+    assert write_dbt_sources(config) == [] and path.exists()

@@ -72,7 +72,16 @@ sources:
       - name: {{ table.name }}
         description: {{ table.description | tojson }}
         config:
-          loaded_at_field: ingestion_date
+          # a day, as a timestamp (its midnight): dbt's freshness needs a timestamp
+          loaded_at_field: "cast(ingestion_date as timestamp)"
+          # {{ table.freshness_note }}
+{%- if table.freshness %}
+          freshness:
+            warn_after: {count: {{ table.freshness.warn_days }}, period: day}
+            error_after: {count: {{ table.freshness.error_days }}, period: day}
+{%- else %}
+          freshness: null
+{%- endif %}
           meta:
             pitchlake:
               plugin: {{ table.plugin }}
@@ -123,6 +132,62 @@ class SourceTable:
     partition_types: dict[str, str]
     path: str
     description: str
+    #: ``dbt source freshness`` thresholds (None: not checked) and why, as a comment in the YAML.
+    freshness: Freshness | None = None
+    freshness_note: str = ""
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """``dbt source freshness`` thresholds of a source table, in days of its newest ingestion_date."""
+
+    warn_days: int
+    error_days: int
+
+
+def schedule_gap_days(schedule: str) -> int:
+    """The longest gap, in whole days (rounded up), between two runs of a five-field cron
+    schedule, conservatively: 1 when it runs every day (day of month and day of week are ``*``),
+    7 when only the day of week is restricted, 31 when the day of month (or the month) is."""
+    fields = schedule.split()
+    if len(fields) != 5:
+        return 1
+    _minute, _hour, day_of_month, month, day_of_week = fields
+    if day_of_month != "*" or month != "*":
+        return 31
+    return 1 if day_of_week == "*" else 7
+
+
+def source_freshness(refresh: str, schedule: str) -> Freshness | None:
+    """The freshness thresholds of an endpoint's source table from its refresh policy and
+    schedule, or ``None`` for ``refresh: never`` (nothing is fetched again, so nothing goes stale).
+
+    The current season (and partitions without a season) are fetched again once a ``refresh``
+    period old, at the schedule's runs: the newest ``ingestion_date`` (a day, read as its
+    midnight) is then normally less than one period plus one day old. It warns when it is older
+    than that (one refresh missed), and errors one more period later (two missed)."""
+    if refresh == "never":
+        return None
+    from .planner import REFRESH_DAYS
+
+    period = max(REFRESH_DAYS[refresh], schedule_gap_days(schedule))
+    return Freshness(warn_days=period + 1, error_days=2 * period + 1)
+
+
+def freshness_of(endpoint, entry) -> tuple[Freshness | None, str]:
+    """The source freshness of an enabled endpoint (``entry``: its config) and the reason, for
+    the generated YAML. A batched endpoint fetches each id once (fixture details of finished
+    matches): it gets new data when matches are played, not on a schedule, so it is not checked
+    (the fixtures it is derived from are)."""
+    if endpoint.kind == "batched":
+        return None, f"batched by {endpoint.batch_param}: each id is fetched once, when it appears, not on a schedule: no freshness check"
+    freshness = source_freshness(entry.refresh, entry.schedule)
+    if freshness is None:
+        return None, "refresh never: nothing is fetched again, so nothing goes stale: no freshness check"
+    period = freshness.warn_days - 1
+    every = "every day" if period == 1 else f"every {period} days"
+    return freshness, (f"refresh {entry.refresh}, schedule \"{entry.schedule}\": fetched again {every}; "
+                       "warn after one missed fetch, error after two")
 
 
 def partition_types(endpoint) -> dict[str, str]:
@@ -158,6 +223,7 @@ def source_tables(config, endpoints: Mapping[str, Any] | None = None, providers=
         endpoint = endpoints[entry.plugin]
         provider = providers(entry.plugin)
         keys = tuple(endpoint.partition_keys)
+        freshness, note = freshness_of(endpoint, entry)
         sources.setdefault(provider.plugin, []).append(
             SourceTable(
                 name=entry.name,
@@ -167,6 +233,8 @@ def source_tables(config, endpoints: Mapping[str, Any] | None = None, providers=
                 partition_types=partition_types(endpoint),
                 path=lake_glob(config.lake.layout, entry.name, keys),
                 description=endpoint.summary,
+                freshness=freshness,
+                freshness_note=note,
             )
         )
     return sources
@@ -237,10 +305,46 @@ def render_plugin_models(config) -> dict[Path, str]:
     return files
 
 
+#: dbt unit tests, written into the project only while every endpoint they need is enabled: a
+#: unit test whose given input is a disabled model fails dbt's parse, and a unit test's
+#: ``enabled`` config cannot call the project's macros (``endpoints_enabled``). File of the
+#: project -> (template in ``pitchlake/templates/dbt/``, endpoints it needs).
+UNIT_TEST_FILES: dict[Path, tuple[str, tuple[str, ...]]] = {
+    Path("models/marts/_league_table__unit_tests.yml"): ("league_table__unit_tests.yml", ("fixtures", "standings")),
+}
+UNIT_TEST_TEMPLATES = Path(__file__).parent / "templates" / "dbt"
+#: The first line of every unit-test file rendered from a template says so.
+UNIT_TEST_MARK = "Generated by pitchlake from pitchlake/templates/dbt/"
+
+
+def render_unit_tests(config) -> dict[Path, str]:
+    """The unit-test files whose endpoints are all enabled (:data:`UNIT_TEST_FILES`)."""
+    enabled = {entry.name for entry in config.endpoints}
+    files = {}
+    for path, (template, needs) in UNIT_TEST_FILES.items():
+        if set(needs) <= enabled:
+            header = (f"# {UNIT_TEST_MARK}{template} (endpoints {', '.join(needs)} are enabled): "
+                      "do not edit; edit the template, then `pitchlake render dbt`.")
+            files[path] = f"{header}\n{(UNIT_TEST_TEMPLATES / template).read_text(encoding='utf-8')}"
+    return files
+
+
+def unit_test_copies(project_dir: str | Path) -> list[Path]:
+    """The unit-test files rendered into the project (marked so on their first line)."""
+    copies = []
+    for relative in UNIT_TEST_FILES:
+        path = Path(project_dir) / relative
+        if path.is_file():
+            with path.open(encoding="utf-8") as file:
+                if UNIT_TEST_MARK in file.readline():
+                    copies.append(path)
+    return copies
+
+
 def render_dbt_files(config) -> dict[Path, str]:
     """Every generated file of the dbt project, relative to the project directory."""
     return {SOURCES_FILE: render_dbt_sources(config), ENDPOINTS_MACRO_FILE: render_endpoints_macro(config),
-            **render_plugin_models(config)}
+            **render_plugin_models(config), **render_unit_tests(config)}
 
 
 def plugin_model_copies(project_dir: str | Path) -> list[Path]:
@@ -277,9 +381,11 @@ class DbtSources:
         return {(self.folder / path).as_posix(): text for path, text in render_dbt_files(context.config).items()}
 
     def generated(self, root: str | Path) -> list[str]:
-        """The models copied from plugins: those no enabled endpoint's plugin ships any more are
-        deleted by ``pitchlake render dbt`` and reported by ``--check``."""
-        return [path.relative_to(root).as_posix() for path in plugin_model_copies(Path(root) / self.folder)]
+        """The models copied from plugins and the unit tests rendered from templates: those no
+        longer rendered (their plugin or endpoint disabled) are deleted by ``pitchlake render
+        dbt`` and reported by ``--check``."""
+        project = Path(root) / self.folder
+        return [path.relative_to(root).as_posix() for path in plugin_model_copies(project) + unit_test_copies(project)]
 
 
 def check_dbt_sources(config, project_dir: str | Path | None = None) -> list[str]:
