@@ -86,9 +86,14 @@ def venv(tmp_path_factory) -> Path:
     constraints = base / "constraints.txt"
     constraints.write_text("".join(line + "\n" for line in frozen.stdout.splitlines() if not line.startswith("pitchlake")))
     tools.module("uv")
-    installed = subprocess.run([sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                                "-c", str(constraints), f"{wheel}[{image_extras()}]"],
-                               capture_output=True, text=True, timeout=1200, env={**os.environ, "UV_CACHE_DIR": str(UV_CACHE)})
+    command = [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
+               "-c", str(constraints), f"{wheel}[{image_extras()}]"]
+    environment = {**os.environ, "UV_CACHE_DIR": str(UV_CACHE)}
+    installed = subprocess.run(command, capture_output=True, text=True, timeout=1200, env=environment)
+    if installed.returncode != 0 and "No solution found" in installed.stderr:
+        # A release published while the suite runs can be pinned by the freeze yet missing from
+        # the index page uv cached a moment earlier: ask the index again, once.
+        installed = subprocess.run([*command, "--refresh"], capture_output=True, text=True, timeout=1200, env=environment)
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
     where = run(venv, "python", "-c", "import pitchlake; print(pitchlake.__file__)", cwd=base)
     assert where.stdout.startswith(str(venv)), where.stdout + where.stderr
