@@ -123,7 +123,10 @@ def build_summary(project_dir: str | os.PathLike, since: float) -> str | None:
     the time, and where dbt's full log is. None when dbt wrote no results after ``since`` (a
     timestamp: it stopped before running any node, and its own error says why)."""
     project = Path(project_dir)
-    results_file = project / "target" / "run_results.json"
+    # dbt's own variables move its artifacts and logs (the ECS task's read-only image does).
+    target = project / os.environ.get("DBT_TARGET_PATH", "target")
+    logs = project / os.environ.get("DBT_LOG_PATH", "logs")
+    results_file = target / "run_results.json"
     if not results_file.exists() or results_file.stat().st_mtime < since:
         return None
     run = json.loads(results_file.read_text())
@@ -142,7 +145,7 @@ def build_summary(project_dir: str | os.PathLike, since: float) -> str | None:
         statuses = ", ".join(f"{n} {status}" for status, n in sorted(counter.items()))
         parts.append(f"{total} {names.get(kind, kind)}{'' if total == 1 else 's'} ({statuses})")
     lines = [f"dbt build: {'; '.join(parts) or 'nothing selected'} in {run['elapsed_time']:.1f} s", *trouble,
-             f"dbt's full log: {project / 'logs' / 'dbt.log'}"]
+             f"dbt's full log: {logs / 'dbt.log'}"]
     return "\n".join(lines)
 
 

@@ -42,6 +42,8 @@ locals {
         # The root file system is read-only: dbt writes its artifacts and logs to /tmp.
         DBT_TARGET_PATH = "/tmp/dbt/target"
         DBT_LOG_PATH    = "/tmp/dbt/logs"
+        # dbt's unit tests belong to development and CI, not to production builds (dbt's advice).
+        DBT_EXCLUDE_RESOURCE_TYPES = "unit_test"
       }
       secrets = { SNOWFLAKE_PASSWORD = "snowflake_password" }
     }
