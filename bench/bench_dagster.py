@@ -18,10 +18,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench_sandbox import start_sandbox, stop_sandbox  # a script's own folder is on sys.path
+from bench_install import timed  # a script's own folder is on sys.path
+from bench_sandbox import start_sandbox, stop_sandbox
 
 from pitchlake.testing.config import new_project
 
@@ -29,15 +29,6 @@ KEY = "bench-key"
 LEAGUES = (39, 61, 78, 135)
 SEASONS = tuple(range(2021, 2027))
 GOAL = 3.0
-
-
-def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
-    start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return seconds, result
 
 
 def main() -> None:
