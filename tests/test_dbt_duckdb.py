@@ -97,7 +97,7 @@ def expected_table(items: list[dict]) -> dict[int, tuple]:
 
 
 def column_documentation_gaps(warehouse: Warehouse) -> dict[str, list[str]]:
-    """Every built staging and mart model column without a description in the models' YAML (as
+    """Every built staging, intermediate and mart model column without a description in the models' YAML (as
     dbt's manifest of the build has it), and every described column the built table lacks."""
     manifest = json.loads((warehouse.workdir / "dbt_target" / "manifest.json").read_text())
     described = {
@@ -110,7 +110,7 @@ def column_documentation_gaps(warehouse: Warehouse) -> dict[str, list[str]]:
     }
     built = defaultdict(set)
     for table, column in warehouse.query(
-            "select table_name, column_name from information_schema.columns where table_schema in ('staging', 'marts')"):
+            "select table_name, column_name from information_schema.columns where table_schema in ('staging', 'intermediate', 'marts')"):
         built[table].add(column.lower())
     gaps = {}
     for table, columns in built.items():
@@ -139,7 +139,7 @@ def test_every_built_column_is_described(recorded):
     """dbt's style guide: every column of every model documented. A column added to a model's SQL
     without a description in its YAML (or a described column dropped from the SQL) fails here."""
     models = {row[0] for row in recorded.query(
-        "select table_name from information_schema.tables where table_schema in ('staging', 'marts')")}
+        "select table_name from information_schema.tables where table_schema in ('staging', 'intermediate', 'marts')")}
     assert len(models) == 21  # the models the shipped config enables (the other four: test_enabling_every_endpoint...)
     assert column_documentation_gaps(recorded) == {}
 
@@ -233,9 +233,9 @@ def test_recorded_match_events_lineups_and_statistics(recorded):
     for (_, kind, detail, player, minute), event in zip(events, fixture["events"], strict=True):
         assert (kind, detail, player) == (event["type"], event["detail"], event["player"]["id"])
         assert minute == event["time"]["elapsed"] + (event["time"]["extra"] or 0)
-    lineups = recorded.query("select is_starter, count(*) from staging.stg_api_football__fixture_lineups where fixture_id = 1208397 group by is_starter")
+    lineups = recorded.query("select is_starter, count(*) from intermediate.int_api_football__fixture_lineups where fixture_id = 1208397 group by is_starter")
     assert dict(lineups) == {True: 22, False: sum(len(team["substitutes"]) for team in fixture["lineups"])}
-    possession = recorded.query("select statistic_value, statistic_number from staging.stg_api_football__fixture_statistics where fixture_id = 1208397 and team_id = 33 and statistic_type = 'Ball Possession'")
+    possession = recorded.query("select statistic_value, statistic_number from intermediate.int_api_football__fixture_statistics where fixture_id = 1208397 and team_id = 33 and statistic_type = 'Ball Possession'")
     assert possession == [("67%", 67.0)]
     # every player of an event or a match sheet is a dimension row, even without /players data
     assert recorded.query("select count(*) from marts.fct_match_events e left join marts.dim_players p using (player_id) where e.player_id is not null and p.player_id is null") == [(0,)]
@@ -324,7 +324,7 @@ def test_synthetic_incremental_run_matches_a_full_rebuild(synthetic, tmp_path):
     for table in ("marts.fct_matches", "marts.fct_match_events", "marts.league_table", "marts.fct_player_season_stats",
                   "marts.fct_standings", "marts.dim_teams", "staging.stg_api_football__players",
                   "staging.stg_api_football__standings", "staging.stg_api_football__teams",
-                  "staging.stg_api_football__fixture_lineups"):
+                  "intermediate.int_api_football__fixture_lineups"):
         with duckdb.connect() as connection:
             connection.execute(f"attach '{warehouse.duckdb}' as incremental (read_only)")
             connection.execute(f"attach '{fresh.duckdb}' as rebuilt (read_only)")

@@ -170,7 +170,7 @@ def test_snowflake_build_gives_the_same_tables(snowflake_warehouse):
     events = query(db_path, "select count(*) from MARTS.FCT_MATCH_EVENTS where fixture_id = 1208397")
     fixture = json.loads((RECORDED / "fixtures/fixture_id_1208397_with_events_lineups_stats_players_footballay.json").read_text())
     assert events == [(len(fixture["response"][0]["events"]),)]
-    possession = query(db_path, "select statistic_number from STAGING.STG_API_FOOTBALL__FIXTURE_STATISTICS "
+    possession = query(db_path, "select statistic_number from INTERMEDIATE.INT_API_FOOTBALL__FIXTURE_STATISTICS "
                                 "where fixture_id = 1208397 and team_id = 33 and statistic_type = 'Ball Possession'")
     assert possession == [(67.0,)]
     players = query(db_path, "select height_cm, weight_kg from STAGING.STG_API_FOOTBALL__PLAYERS where player_id = 54")

@@ -174,7 +174,7 @@ def test_dbt_parses_the_generated_project_with_an_endpoint_enabled(tmp_path):
     enabled = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
     disabled = {node[0]["name"] for node in manifest["disabled"].values() if node[0]["resource_type"] == "model"}
     # models of the disabled endpoints switch themselves off; the core star schema stays
-    assert {"stg_api_football__players", "stg_api_football__venues", "stg_api_football__fixture_events",
+    assert {"stg_api_football__players", "stg_api_football__venues", "int_api_football__fixture_events",
             "fct_match_events", "fct_player_season_stats"} <= disabled
     assert {"fct_matches", "league_table", "dim_teams", "dim_venues", "dim_players", "fct_standings"} <= enabled
 

@@ -1,4 +1,4 @@
-{#- Custom schemas are used as they are (`staging`, `marts`), not prefixed with the target schema. -#}
+{#- Custom schemas are used as they are (`staging`, `intermediate`, `marts`), not prefixed with the target schema. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
   {%- if custom_schema_name is none -%}
     {{ target.schema }}

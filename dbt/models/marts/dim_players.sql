@@ -22,7 +22,7 @@ candidates as (
         player_id, max(player_name), cast(null as varchar), cast(null as varchar), cast(null as date), cast(null as varchar), cast(null as varchar), cast(null as varchar),
         cast(null as integer), cast(null as integer), cast(null as varchar),
         2 as priority, cast(null as integer), max(ingestion_date)
-    from {{ ref('stg_api_football__fixture_lineups') }}
+    from {{ ref('int_api_football__fixture_lineups') }}
     where player_id is not null
     group by player_id
     union all
@@ -31,9 +31,9 @@ candidates as (
         cast(null as integer), cast(null as integer), cast(null as varchar),
         3 as priority, cast(null as integer), max(ingestion_date)
     from (
-        select player_id, player_name, ingestion_date from {{ ref('stg_api_football__fixture_events') }}
+        select player_id, player_name, ingestion_date from {{ ref('int_api_football__fixture_events') }}
         union all
-        select assist_player_id, assist_player_name, ingestion_date from {{ ref('stg_api_football__fixture_events') }}
+        select assist_player_id, assist_player_name, ingestion_date from {{ ref('int_api_football__fixture_events') }}
     ) as event_players
     where player_id is not null
     group by player_id

@@ -63,9 +63,9 @@ team_ids as (
     {% endif %}
     {% if pitchlake.endpoints_enabled('fixture_details') %}
     union
-    select team_id from {{ ref('stg_api_football__fixture_events') }} where team_id is not null
+    select team_id from {{ ref('int_api_football__fixture_events') }} where team_id is not null
     union
-    select team_id from {{ ref('stg_api_football__fixture_lineups') }} where team_id is not null
+    select team_id from {{ ref('int_api_football__fixture_lineups') }} where team_id is not null
     {% endif %}
 
 ),

@@ -14,7 +14,7 @@ with
 
 events as (
 
-    select * from {{ ref('stg_api_football__fixture_events') }}
+    select * from {{ ref('int_api_football__fixture_events') }}
     where {{ pitchlake.lookback_filter() }}
 
 ),

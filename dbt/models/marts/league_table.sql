@@ -8,7 +8,9 @@
   league phase, group stage); qualifying and knock-out rounds never are. The API is the truth for
   points: `points_adjustment = api_points - points` is the deduction (or bonus) the API applied,
   while played, won, drawn, lost and goals must agree with it exactly once the table is complete
-  (see tests/assert_league_table_matches_api_standings.sql).
+  (see tests/assert_league_table_matches_api_standings.sql). Every count, sum and rank is an
+  integer on both adapters (DuckDB's count and sum would give bigint and hugeint). The team's
+  name is dim_teams' (from /teams, else the standings, else the matches).
 -#}
 
 with
@@ -37,12 +39,12 @@ computed as (
         season,
         team_id,
         max(group_name) as group_name,
-        count(*) as played,
-        sum(case when goals_for > goals_against then 1 else 0 end) as won,
-        sum(case when goals_for = goals_against then 1 else 0 end) as drawn,
-        sum(case when goals_for < goals_against then 1 else 0 end) as lost,
-        sum(goals_for) as goals_for,
-        sum(goals_against) as goals_against
+        cast(count(*) as integer) as played,
+        cast(sum(case when goals_for > goals_against then 1 else 0 end) as integer) as won,
+        cast(sum(case when goals_for = goals_against then 1 else 0 end) as integer) as drawn,
+        cast(sum(case when goals_for < goals_against then 1 else 0 end) as integer) as lost,
+        cast(sum(goals_for) as integer) as goals_for,
+        cast(sum(goals_against) as integer) as goals_against
     from team_matches
     group by league_id, season, team_id
 
@@ -52,8 +54,8 @@ with_points as (
 
     select
         *,
-        goals_for - goals_against as goal_difference,
-        3 * won + drawn as points
+        cast(goals_for - goals_against as integer) as goal_difference,
+        cast(3 * won + drawn as integer) as points
     from computed
 
 ),
@@ -62,10 +64,10 @@ ranked as (
 
     select
         *,
-        rank() over (
+        cast(rank() over (
             partition by league_id, season, group_name
             order by points desc, goal_difference desc, goals_for desc
-        ) as rank
+        ) as integer) as rank
     from with_points
 
 ),
@@ -79,14 +81,9 @@ api_standings as (
         ranked.season,
         ranked.team_id,
         standings.group_name,
-        standings.rank,
-        standings.points,
-        standings.played,
-        standings.won,
-        standings.drawn,
-        standings.lost,
-        standings.goals_for,
-        standings.goals_against
+        {% for column in ['rank', 'points', 'played', 'won', 'drawn', 'lost', 'goals_for', 'goals_against'] %}
+        cast(standings.{{ column }} as integer) as {{ column }}{{ ',' if not loop.last }}
+        {% endfor %}
     from ranked
     inner join {{ ref('fct_standings') }} as standings
         on standings.league_id = ranked.league_id
@@ -113,6 +110,12 @@ api_standings as (
 ),
 {% endif %}
 
+teams as (
+
+    select team_id, team_name from {{ ref('dim_teams') }}
+
+),
+
 final as (
 
     select
@@ -120,6 +123,7 @@ final as (
         ranked.season,
         coalesce(ranked.group_name, api_standings.group_name) as group_name,
         ranked.team_id,
+        teams.team_name,
         ranked.rank,
         ranked.played,
         ranked.won,
@@ -131,7 +135,7 @@ final as (
         ranked.points,
         api_standings.rank as api_rank,
         api_standings.points as api_points,
-        api_standings.points - ranked.points as points_adjustment,
+        cast(api_standings.points - ranked.points as integer) as points_adjustment,
         api_standings.played as api_played,
         api_standings.won as api_won,
         api_standings.drawn as api_drawn,
@@ -144,6 +148,8 @@ final as (
         on api_standings.league_id = ranked.league_id
         and api_standings.season = ranked.season
         and api_standings.team_id = ranked.team_id
+    left join teams
+        on teams.team_id = ranked.team_id
 
 )
 

@@ -116,7 +116,7 @@ resource "snowflake_external_table" "endpoint" {
 
 resource "snowflake_grant_privileges_to_account_role" "database" {
   account_role_name = var.transformer_role
-  # dbt creates its STAGING and MARTS schemas itself.
+  # dbt creates its STAGING, INTERMEDIATE and MARTS schemas itself.
   privileges = ["USAGE", "CREATE SCHEMA"]
   on_account_object {
     object_type = "DATABASE"

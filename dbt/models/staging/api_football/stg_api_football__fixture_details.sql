@@ -11,7 +11,7 @@
 {#-
   One row per fixture whose details (events, lineups, statistics) were fetched, from its newest
   fetch. The nested arrays are kept as JSON for the models that unnest them
-  (stg_api_football__fixture_events, _lineups, _statistics); the match itself is in
+  (int_api_football__fixture_events, _lineups, _statistics); the match itself is in
   stg_api_football__fixtures.
 -#}
 
