@@ -198,3 +198,16 @@ def test_validate_command_exit_codes(tmp_path):
         f"{tmp_path / 'endpoints.json'}: /endpoints/0/colour: unknown key; expected one of enabled, name, params, partitions, plugin, refresh, schedule",
         f"{tmp_path / 'endpoints.json'}: /scope/leagues: [] should be non-empty",
     ]
+
+
+def test_validate_warns_when_no_scheduled_run_would_refresh_anything(tmp_path):
+    """The shipped scope lists the season being played; without it the config is valid (a
+    backfill of history) but the schedules would never launch a run, which validate says."""
+    shipped_run = run_cli("validate", "--config", str(SHIPPED))
+    assert shipped_run.returncode == 0 and "warning" not in shipped_run.stderr
+    document = shipped()
+    document["scope"]["seasons"] = [season for season in document["scope"]["seasons"]
+                                    if season != document["scope"]["current_season"]]
+    history = run_cli("validate", "--config", str(write(tmp_path, document)))
+    assert history.returncode == 0 and "valid" in history.stdout
+    assert "/scope: every partition of teams, fixtures, standings, players is closed" in history.stderr

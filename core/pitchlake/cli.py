@@ -62,8 +62,14 @@ def _load(config: Path):
 @app.command()
 def validate(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Check the config against its JSON Schema and the installed plugins; exit 2 if invalid."""
+    from .planner import never_refreshed
+
     loaded = _load(config)
     print(f"{config}: valid ({len(loaded.endpoints)} endpoints enabled)")
+    closed = never_refreshed(loaded, registry().endpoints)
+    if closed:
+        err.print(f"warning: {config}: /scope: every partition of {', '.join(closed)} is closed, so no scheduled run will "
+                  "refresh them (is the season still being played among the scope's seasons?)", markup=False, highlight=False)
 
 
 @app.command()
@@ -212,11 +218,13 @@ def init(directory: Annotated[Path, typer.Argument(help="The project folder; cre
     """Create a pitchlake project of your own: config/, schemas/, dbt/, dagster/, .env.example and a
     README (compose/ and terraform/ with --with). Refuses to overwrite a file unless --force."""
     extra = tuple(part.strip() for value in with_ for part in value.split(",") if part.strip())
-    root = _init(directory, extra, force)
+    root, kept = _init(directory, extra, force)
+    for path in kept:
+        out.print(f"kept the folder's own {path}", markup=False)
     out.print(f"created a pitchlake project in {root}; next: cd {directory} && pitchlake demo (see its README.md)", markup=False)
 
 
-def _init(directory: Path, extra: tuple[str, ...] = (), force: bool = False) -> Path:
+def _init(directory: Path, extra: tuple[str, ...] = (), force: bool = False) -> tuple[Path, list[Path]]:
     """Write a project, then render what derives from its config with the plugins installed here."""
     from .project import CONFIG, ProjectExists
     from .project import init as init_project
@@ -232,7 +240,7 @@ def _init(directory: Path, extra: tuple[str, ...] = (), force: bool = False) -> 
     found = registry()
     for name in ("dbt", "dagster", *(("stepfunctions",) if "terraform" in extra else ())):
         render_files(found.render_targets[name], RenderContext(loaded, found.endpoints), result.root)
-    return result.root
+    return result.root, result.kept
 
 
 @app.command()

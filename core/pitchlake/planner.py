@@ -256,6 +256,21 @@ def _scope_partitions(entry: EndpointConfig, endpoint: Endpoint, config: Config)
         yield dict(zip(endpoint.partition_keys, combination, strict=True))
 
 
+def never_refreshed(config: Config, endpoints: Mapping[str, Endpoint]) -> list[str]:
+    """The enabled endpoints whose scope partitions are all closed, so that no scheduled run will
+    ever refresh them (API-Football: ``scope.current_season`` not among ``scope.seasons``). Valid
+    for a backfill of history, and a surprise for anyone who expects a daily refresh."""
+    names = []
+    for entry in config.endpoints:
+        endpoint = endpoints[entry.plugin]
+        if endpoint.partition_source != "scope" or not endpoint.partition_keys:
+            continue
+        partitions = list(_scope_partitions(entry, endpoint, config))
+        if partitions and all(endpoint.closed(partition, config.scope) for partition in partitions):
+            names.append(entry.name)
+    return names
+
+
 def _refresh_due(last: str, refresh: str, date: str) -> bool:
     if refresh == "never":
         return False

@@ -98,18 +98,24 @@ class ProjectExists(FileExistsError):
 class InitResult:
     root: Path
     written: list[Path]
+    #: the folder's own README.md or .gitignore, left as they were
+    kept: list[Path]
 
 
 def init(root: str | Path = ".", *, extra: tuple[str, ...] = (), force: bool = False) -> InitResult:
     """Create a project in ``root``: the default parts, plus ``extra`` (a subset of
     :data:`OPTIONAL_PARTS`). Refuses to overwrite any existing file unless ``force``; files it
-    does not write are never touched."""
+    does not write are never touched. A README.md or .gitignore already there is kept, even with
+    ``force``: it is the folder's own (a Dagster or dbt project that pitchlake joins), and
+    pitchlake's would only be a starting point."""
     unknown = sorted(set(extra) - set(OPTIONAL_PARTS))
     if unknown:
         raise ValueError(f"unknown part(s) {', '.join(unknown)}; --with takes {', '.join(OPTIONAL_PARTS)}")
     root = Path(root).absolute()
     parts = PARTS + tuple(part for part in OPTIONAL_PARTS if part in extra)
-    files = {**template_files(parts), **_new_project_files(root, parts)}
+    own = _new_project_files(root, parts)
+    kept = sorted(path for path in own if (root / path).exists())
+    files = {**template_files(parts), **{path: content for path, content in own.items() if path not in kept}}
     existing = sorted(path for path in files if (root / path).exists())
     if existing and not force:
         raise ProjectExists(root, existing)
@@ -117,4 +123,4 @@ def init(root: str | Path = ".", *, extra: tuple[str, ...] = (), force: bool = F
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    return InitResult(root, sorted(files))
+    return InitResult(root, sorted(files), kept)
