@@ -24,9 +24,9 @@ UNIT_FILES = {
 #: so the long ones start first and the workers finish together; the other files follow.
 SLOWEST_FIRST = [
     "test_installed.py", "test_dbt_duckdb.py", "test_dagster.py", "test_ingest.py", "test_dbt_snowflake.py",
-    "test_fault_matrix.py", "test_demo.py", "test_external_plugin.py", "test_terraform.py",
-    "test_concurrent_ingest.py", "test_chaos.py", "test_secrets.py", "test_dbt_s3.py", "test_lake_protocol.py",
-    "test_planner.py",
+    "test_fault_matrix.py", "test_dagster_factory.py", "test_demo.py", "test_terraform.py", "test_external_plugin.py",
+    "test_dbt_synthetic_lake.py", "test_secrets.py", "test_chaos.py", "test_lake_protocol.py", "test_planner.py",
+    "test_dbt_s3.py", "test_concurrent_ingest.py",
 ]
 #: Files that write the same place in the checkout run on one worker, after the file they name:
 #: test_dagster.py's dagster-dbt manifest and the webserver's code location share dbt/target.

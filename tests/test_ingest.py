@@ -4,7 +4,6 @@ local disk and moto's S3 server as the lake. Credits are counted by the sandbox,
 from __future__ import annotations
 
 import json
-import random
 import signal
 import time
 
@@ -15,7 +14,7 @@ from pitchlake.config import load_config
 from pitchlake.planner import Selection, plan
 from pitchlake.plugins import registry
 
-from .rig import DATA, MINIMUM, TODAY, Rig, cli, sigkill_mid_run
+from .rig import DATA, MINIMUM, TODAY, Rig, cli
 
 
 def test_backfill_costs_the_minimum_and_a_second_run_costs_nothing(tmp_path, sandbox_factory, api_key, lake_uri):
@@ -209,27 +208,6 @@ def test_ingest_json_summary_and_exit_codes(tmp_path, sandbox_factory, api_key):
     missing_key = cli(rig.config_path, "ingest", env={"FOOTBALL_API_KEY": ""})
     _, err = missing_key.communicate(timeout=60)
     assert missing_key.returncode == 1 and "set FOOTBALL_API_KEY" in err
-
-
-@pytest.mark.parametrize("kills", [3, 4])
-def test_kill_9_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_path, sandbox_factory, api_key,
-                                                                          clean_lake, lake_uri, kills):
-    rig = Rig(tmp_path, sandbox_factory, lake_uri, latency_ms=40)
-    concurrency = rig.config.api.concurrency
-    rng = random.Random(kills)
-    killed = 0
-    for _ in range(kills):
-        # after 1 to 5 requests: the runs together cannot finish the 50 of the scope before the last kill
-        killed += sigkill_mid_run(rig, cli(rig.config_path, "ingest"), rng.randint(1, 5), rng)
-        # whatever is readable is whole: every data.json parses and carries no error
-        only_good_data(rig)
-    assert killed == kills, "every run was killed mid-run"
-    final = cli(rig.config_path, "ingest")
-    _, err = final.communicate(timeout=180)
-    assert final.returncode == 0, err
-    reference = {key: body for key, body in clean_lake.items()}
-    assert rig.files() == reference
-    assert rig.served() <= MINIMUM + killed * concurrency
 
 
 def test_plan_lists_costs_before_and_skips_with_reasons_after(tmp_path, sandbox_factory, api_key):
