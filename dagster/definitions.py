@@ -6,16 +6,11 @@ endpoint plugins: do not edit. `pitchlake render dagster --check` fails when it 
 
 from pathlib import Path
 
-from dagster import Definitions, EnvVar, in_process_executor
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
 from pitchlake_dagster.runtime import (
-    ApiFootballResource,
-    LakeResource,
-    PitchlakeResource,
-    dbt_models,
+    code_location,
     endpoint_asset,
-    freshness_checks,
     ingest_schedule,
     partitions,
 )
@@ -32,7 +27,6 @@ BY_LEAGUE_ID_SEASON = partitions(
     league_id=["39"],
     season=["2024", "2026"],
 )
-UNPARTITIONED = partitions()
 
 raw_leagues = endpoint_asset(
     "leagues",
@@ -57,7 +51,7 @@ raw_fixtures = endpoint_asset(
 )
 raw_venues = endpoint_asset(
     "venues",
-    partitions=UNPARTITIONED,
+    partitions=BY_LEAGUE_ID,
     api_path="venues",
     refresh="daily",
     description="The venues of each country that has a league of the scope.",
@@ -99,18 +93,13 @@ RAW_ASSETS = [
 ]
 
 dbt_project = DbtProject(project_dir=ROOT / "dbt", profiles_dir=ROOT / "dbt")
-dbt_assets = dbt_models(dbt_project)
 
-defs = Definitions(
-    assets=[*RAW_ASSETS, dbt_assets],
-    # A run's steps share its process: each step process would load these definitions again
-    # (dagster and dagster-dbt, about 4 s), and the engine runs its requests concurrently itself.
-    executor=in_process_executor,
-    asset_checks=freshness_checks(RAW_ASSETS, config_path=CONFIG),
+defs = code_location(
+    RAW_ASSETS,
     schedules=[
         ingest_schedule(
             "ingest_by_league_id",
-            assets=[raw_leagues],
+            assets=[raw_leagues, raw_venues],
             cron_schedule="0 6 * * *",
             config_path=CONFIG,
         ),
@@ -126,19 +115,7 @@ defs = Definitions(
             cron_schedule="0 6 * * *",
             config_path=CONFIG,
         ),
-        ingest_schedule(
-            "ingest",
-            assets=[raw_venues],
-            cron_schedule="0 6 * * *",
-            config_path=CONFIG,
-        ),
     ],
-    resources={
-        "pitchlake": PitchlakeResource(
-            config_path=CONFIG,
-            lake=LakeResource(uri=EnvVar("PITCHLAKE_LAKE")),
-            api=ApiFootballResource(api_key=EnvVar("FOOTBALL_API_KEY")),
-        ),
-        "dbt": DbtCliResource(project_dir=dbt_project),
-    },
+    config_path=CONFIG,
+    dbt_project=dbt_project,
 )

@@ -20,10 +20,14 @@ import dagster as dg
 import pytest
 from dagster._core.instance.ref import InstanceRef
 
+from pitchlake import client
 from pitchlake.config import load_config
+from pitchlake.lake import open_lake
+from pitchlake.planner import LakeView, Selection
 from pitchlake.plugins import registry
 from pitchlake.project import init
 from pitchlake.render import RenderContext, render
+from pitchlake.runner import ingest
 from pitchlake.testing.config import new_project, write_config
 from pitchlake.transform import league_table
 from pitchlake_dagster import DagsterAdapter, register_adapters
@@ -39,10 +43,11 @@ SECRET = "pl-dagster-SECRET-0123456789"
 ENABLED = ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"]
 PARTITION = "39|2024"  # league_id|season: dagster orders the dimensions by name
 #: Each endpoint is partitioned by its own keys: by league and season, by league alone
-#: (``leagues``), or not at all when its keys are what it derives (``venues``: a country).
+#: (``leagues``), or, when its keys are what it derives (``venues``: a country), at the grain of
+#: what it derives from (``venues``: the league whose country it is).
 BY_LEAGUE_SEASON = ["teams", "fixtures", "fixture_details", "standings", "players"]
 #: The jobs, one per set of keys: the order a backfill of every partition of the scope runs them in.
-JOBS = {"ingest_by_league_id": "39", "ingest_by_league_id_season": PARTITION, "ingest": None}
+JOBS = {"ingest_by_league_id": "39", "ingest_by_league_id_season": PARTITION}
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -133,11 +138,11 @@ def test_the_plugin_registers_the_adapter_without_importing_dagster(tmp_path):
     assert "dagster" in adapters
 
 
-def test_the_rendered_module_holds_no_secret_and_reads_the_key_from_the_environment():
+def test_the_rendered_module_holds_no_secret_and_reads_the_key_from_the_environment(definitions):
     text = COMMITTED.read_text()
-    assert 'api_key=EnvVar("FOOTBALL_API_KEY")' in text and 'LakeResource(uri=EnvVar("PITCHLAKE_LAKE"))' in text
-    assert "sandbox-key" not in text and "FOOTBALL_API_KEY=" not in text
-    compile(text, str(COMMITTED), "exec")
+    assert "sandbox-key" not in text and "FOOTBALL_API_KEY" not in text and "api_key" not in text
+    pitchlake = definitions.defs.resources["pitchlake"]
+    assert pitchlake.api.api_key == dg.EnvVar("FOOTBALL_API_KEY") and pitchlake.lake.uri == dg.EnvVar("PITCHLAKE_LAKE")
 
 
 # The definitions ------------------------------------------------------------------------------
@@ -181,13 +186,21 @@ def test_one_asset_per_enabled_endpoint_partitioned_by_its_own_keys_with_the_end
         assert partitions_def.get_partition_keys() == [PARTITION, "39|2026"]  # a closed season and the current one
         assert {dimension.name for dimension in partitions_def.partitions_defs} == {"season", "league_id"}
     assert raw["leagues"].partitions_def.get_partition_keys() == ["39"], "leagues has no season"
-    assert raw["venues"].partitions_def is None, "venues are keyed by a country its derive finds: one run"
+    # keyed by a country its derive finds: partitioned by the league whose country it is
+    assert raw["venues"].partitions_def == raw["leagues"].partitions_def
     parents = {name: sorted(key.path[1] for key in node.parent_keys) for name, node in raw.items()}
     # depends_on from the endpoints, plus leagues wherever the planner reads its coverage flags
     assert parents == {"leagues": [], "teams": [], "fixtures": [], "venues": ["leagues"],
                        "fixture_details": ["fixtures", "leagues"], "standings": ["leagues"], "players": ["leagues"]}
     checks = {(key.asset_key.path[1], key.name) for key in graph.asset_check_keys if key.asset_key.path[0] == "raw"}
     assert checks == {(name, "freshness") for name in ENABLED}
+    # partition mappings: a partition depends on the same partition upstream, or on its league's
+    mappings = {(child, parent): type(graph.get_partition_mapping(dg.AssetKey(["raw", child]), dg.AssetKey(["raw", parent])))
+                for child, parents in parents.items() for parent in parents}
+    assert mappings == {("venues", "leagues"): dg.IdentityPartitionMapping,
+                        ("fixture_details", "fixtures"): dg.IdentityPartitionMapping,
+                        **{(child, "leagues"): dg.MultiToSingleDimensionPartitionMapping
+                           for child in ("fixture_details", "standings", "players")}}
 
 
 def test_each_dbt_source_is_its_raw_asset(definitions):
@@ -198,7 +211,7 @@ def test_each_dbt_source_is_its_raw_asset(definitions):
         assert reads[f"stg_api_football__{endpoint}"] == [endpoint]
     assert reads["stg_api_football__league_seasons"] == ["leagues"]
     every_key = graph.get_all_asset_keys()
-    assert all(key.path[0] in ("raw", "staging", "marts") for key in every_key), "no stray source assets"
+    assert all(key.path[0] in ("raw", "staging", "intermediate", "marts") for key in every_key), "no stray source assets"
     marts = [key for key in every_key if key.path[0] == "marts"]
     assert dg.AssetKey(["marts", "league_table"]) in marts
     dbt_checks = [key for key in graph.asset_check_keys if key.asset_key.path[0] in ("staging", "marts")]
@@ -221,7 +234,7 @@ def test_the_schedules_run_the_partitions_that_are_not_closed_at_the_configs_cro
         assert schedule.job_name == job
     # the shipped schedules: the current season (2024 is closed), the league, the countries
     assert {job: tick(definitions.defs, job) for job in JOBS} == {
-        "ingest_by_league_id_season": ["39|2026"], "ingest_by_league_id": ["39"], "ingest": [None]}
+        "ingest_by_league_id_season": ["39|2026"], "ingest_by_league_id": ["39"]}
 
     root = tmp_path / "root"
     config = new_project(root, base_url="http://127.0.0.1:9", lake_uri="file://./lake",
@@ -280,6 +293,7 @@ def test_a_raw_partition_then_the_dbt_models_on_moto_s3(definitions, engine_env,
         assert sorted(spent) == sorted(ENABLED)
         assert sum(m["api_requests"] for m in spent.values()) == sandbox.stats()["total"] == 51
         assert spent["players"]["pages_written"] == 27 and spent["fixture_details"]["api_requests"] == 19
+        assert spent["teams"]["dagster/row_count"] == 20 and spent["fixtures"]["dagster/row_count"] == 380
         assert spent["fixtures"]["lake_path"] == f"{s3_lake_uri}/raw/fixtures/season=2024/league_id=39"
         assert spent["leagues"]["lake_path"] == f"{s3_lake_uri}/raw/leagues/league_id=39"
         assert spent["venues"]["lake_path"] == f"{s3_lake_uri}/raw/venues"
@@ -296,8 +310,10 @@ def test_a_raw_partition_then_the_dbt_models_on_moto_s3(definitions, engine_env,
         second = run_every_job()
         assert all(run.success for run in second) and sandbox.stats()["total"] == 0, "smart resume: the lake has it all"
         assert {name: m["api_requests"] for run in second for name, m in materialisations(run).items()} == {name: 0 for name in ENABLED}
+        assert {name: m["dagster/row_count"] for run in second for name, m in materialisations(run).items()} == {
+            name: m["dagster/row_count"] for name, m in spent.items()}, "the rows the lake holds, fetched now or before"
 
-        dbt = definitions.dbt_assets
+        dbt = next(assets for assets in definitions.defs.assets if assets.op.name == "pitchlake_dbt")
         built = dg.materialize([*definitions.RAW_ASSETS, dbt], selection=[dbt], instance=instance, resources=defs.resources)
         assert built.success
         models = {event.asset_key for event in built.get_asset_materialization_events()}
@@ -343,7 +359,7 @@ def test_a_backfill_of_several_partitions_is_one_run_with_one_materialisation_ea
     config = write_config(tmp_path / "config.json", base_url=sandbox.url, lake_uri=lake, seasons=(2024, 2026))
     raw = {assets.key.path[-1]: assets for assets in definitions.RAW_ASSETS}
     assert all(assets.backfill_policy == dg.BackfillPolicy.single_run()
-               for name, assets in raw.items() if name != "venues"), "a backfill is one run per asset"
+               for name, assets in raw.items()), "a backfill is one run per asset"
     teams = raw["teams"]
     keys = teams.partitions_def.get_partition_keys()
     assert keys == [PARTITION, "39|2026"]
@@ -363,6 +379,79 @@ def test_a_backfill_of_several_partitions_is_one_run_with_one_materialisation_ea
             assert list((tmp_path / "lake" / "raw" / "teams" / f"season={season}" / "league_id=39").iterdir())
 
 
+def test_a_backfill_of_every_partition_stays_under_the_apis_rate_limit(definitions, engine_env, sandbox_factory,
+                                                                        tmp_path, monkeypatch):
+    """A backfill is one run, so one rate limiter paces every request of it: on a plan of 10
+    requests a (one-second) minute, dozens of requests fetched 4 at a time, and the sandbox, which
+    enforces the plan, answers none of them with rateLimit."""
+    monkeypatch.setattr(client, "MINUTE_SECONDS", 1.0)
+    sandbox = sandbox_factory(data=[DATA], today=TODAY, keys=(SECRET,), per_minute=10, per_day=100000, minute_seconds=1)
+    lake = f"file://{tmp_path}/lake"
+    config = write_config(tmp_path / "config.json", base_url=sandbox.url, lake_uri=lake, seasons=(2024, 2026), per_minute=10)
+    raw = {assets.key.path[-1]: assets for assets in definitions.RAW_ASSETS}
+    selected = [raw[name] for name in ("teams", "fixtures", "standings", "players")]
+    keys = raw["teams"].partitions_def.get_partition_keys()
+    pitchlake = PitchlakeResource(config_path=str(config), lake=LakeResource(uri=lake), api=ApiFootballResource(api_key=SECRET))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(selected, instance=instance, resources={"pitchlake": pitchlake}, tags={
+            "dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})
+    assert result.success
+    stats = sandbox.stats()
+    assert stats["total"] > 3 * 10, "more requests than three minutes of the plan allow"
+    assert stats["by_error"].get("rateLimit", 0) == 0, stats["by_error"]
+    assert len(result.get_asset_materialization_events()) == len(selected) * len(keys)
+
+
+def test_a_reversed_partition_range_fails_and_fetches_nothing(definitions, engine_env, sandbox_factory, tmp_path):
+    """``--partition-range 39|2026...39|2024`` selects no partition: the run fails saying so, rather
+    than fetching the whole endpoint and recording a materialisation without a partition."""
+    sandbox = sandbox_factory(data=[DATA], today=TODAY, keys=(SECRET,), per_minute=6000, per_day=100000)
+    lake = f"file://{tmp_path}/lake"
+    config = write_config(tmp_path / "config.json", base_url=sandbox.url, lake_uri=lake, seasons=(2024, 2026))
+    teams = next(assets for assets in definitions.RAW_ASSETS if assets.key.path[-1] == "teams")
+    keys = teams.partitions_def.get_partition_keys()
+    pitchlake = PitchlakeResource(config_path=str(config), lake=LakeResource(uri=lake), api=ApiFootballResource(api_key=SECRET))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([teams], instance=instance, resources={"pitchlake": pitchlake}, raise_on_error=False, tags={
+            "dagster/asset_partition_range_start": keys[-1], "dagster/asset_partition_range_end": keys[0]})
+        assert not result.success
+        assert not instance.fetch_materializations(dg.AssetKey(["raw", "teams"]), limit=10).records
+    failure = next(event for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "selects no partition" in failure.event_specific_data.error.message
+    assert sandbox.stats()["total"] == 0
+
+
+def test_team_keyed_endpoints_are_partitioned_by_the_league_season_whose_teams_they_fetch(engine_env, sandbox_factory,
+                                                                                           tmp_path):
+    """``coachs`` is keyed by team; its Dagster partition ``39|2024`` fetches the coaches of that
+    league season's teams, and ``39|2026`` then only those of the teams 2024 did not have."""
+    from pitchlake_dagster.adapter import raw_assets
+    from pitchlake_dagster.runtime import endpoint_asset, partitions
+
+    sandbox = sandbox_factory(data=[DATA], today=TODAY, keys=(SECRET,), per_minute=6000, per_day=100000)
+    lake = f"file://{tmp_path}/lake"
+    config = write_config(tmp_path / "config.json", base_url=sandbox.url, lake_uri=lake, seasons=(2024, 2026),
+                          endpoints=["leagues", "teams", "coachs", "venues"])
+    grains = {asset.name: asset.keys for asset in raw_assets(RenderContext(load_config(config), registry().endpoints))}
+    assert grains == {"leagues": ("league_id",), "teams": ("league_id", "season"), "coachs": ("league_id", "season"),
+                      "venues": ("league_id",)}
+    loaded = load_config(config)
+    assert ingest(loaded, Selection(endpoints=("leagues", "teams")), key=SECRET).exit_code == 0
+    teams = {season: {item["team"]["id"] for _, item in LakeView(loaded, registry().endpoints, open_lake(lake), Selection(
+        partitions={"season": (season,)})).items("teams")} for season in ("2024", "2026")}
+    assert len(teams["2024"]) == 20 and teams["2026"] - teams["2024"], "promoted teams in 2026"
+    coachs = endpoint_asset("coachs", partitions=partitions(league_id=["39"], season=["2024", "2026"]), api_path="coachs",
+                            refresh="weekly", description="coaches")
+    pitchlake = PitchlakeResource(config_path=str(config), lake=LakeResource(uri=lake), api=ApiFootballResource(api_key=SECRET))
+    with dg.instance_for_test() as instance:
+        for key, expected in ((PARTITION, len(teams["2024"])), ("39|2026", len(teams["2026"] - teams["2024"]))):
+            sandbox.reset()
+            result = dg.materialize([coachs], partition_key=key, instance=instance, resources={"pitchlake": pitchlake})
+            assert result.success
+            assert sandbox.stats()["by_endpoint"] == {"coachs": expected}, key
+            assert materialisations(result)["coachs"]["api_requests"] == expected
+
+
 def test_a_backfill_selects_exactly_its_partitions():
     from pitchlake_dagster.runtime import _products
 
@@ -373,7 +462,7 @@ def test_a_backfill_selects_exactly_its_partitions():
     admitted = {(league, season) for selection in selected for league in selection["league_id"] for season in selection["season"]}
     assert admitted == {(p["league_id"], p["season"]) for p in ragged}
     assert _products([{"league_id": "39"}, {"league_id": "140"}]) == [{"league_id": ("140", "39")}]
-    assert _products([{}]) == [{}]
+    assert _products([{}]) == [{}] and _products([]) == [], "no partition selects nothing, not the whole endpoint"
 
 
 # The docs and the instance -----------------------------------------------------------------------

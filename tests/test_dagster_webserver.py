@@ -22,8 +22,8 @@ BIN = Path(sys.executable).parent
 RAW = ["leagues", "teams", "venues", "fixtures", "fixture_details", "standings", "players"]
 #: Each raw asset is partitioned by its own keys (config/endpoints.json's scope).
 DIMENSIONS = {name: {"season": ["2024", "2026"], "league_id": ["39"]} for name in RAW} | {
-    "leagues": {"league_id": ["39"]}, "venues": {}}
-JOBS = ["ingest_by_league_id", "ingest_by_league_id_season", "ingest"]
+    "leagues": {"league_id": ["39"]}, "venues": {"league_id": ["39"]}}
+JOBS = ["ingest_by_league_id", "ingest_by_league_id_season"]
 
 ASSETS_QUERY = """
 {
@@ -122,7 +122,7 @@ def test_every_asset_partition_job_and_schedule_is_served(webserver):
         assert dimensions == DIMENSIONS[name]
         assert [check["name"] for check in node["assetChecksOrError"]["checks"]] == ["freshness"]
         assert ["raw", name] in [dep["path"] for dep in nodes[f"staging/stg_api_football__{name}"]["dependencyKeys"]]
-    assert {node["groupName"] for key, node in nodes.items() if not key.startswith("raw/")} == {"staging", "marts"}
+    assert {node["groupName"] for key, node in nodes.items() if not key.startswith("raw/")} == {"staging", "intermediate", "marts"}
     assert nodes["marts/league_table"]["assetChecksOrError"]["checks"], "dbt tests are asset checks"
 
 

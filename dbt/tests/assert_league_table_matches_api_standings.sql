@@ -2,6 +2,7 @@
     config(
         enabled=pitchlake.endpoints_enabled(['fixtures', 'standings']),
         severity=var('reconciliation_severity', 'error'),
+        meta={'dagster': {'ref': {'name': 'league_table'}}},
     )
 }}
 
@@ -14,6 +15,8 @@
   A team the API ranks but the computed table lacks (or the reverse) fails too. Seasons without API
   standings, and seasons still being played, are not compared. With
   `--vars '{reconciliation_severity: warn}'` disagreements are reported without failing the build.
+  `meta.dagster.ref` makes this test an asset check of league_table in Dagster (a singular test
+  reads several models, so dagster-dbt attaches it to none unless told which).
 -#}
 
 with

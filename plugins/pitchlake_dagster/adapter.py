@@ -90,11 +90,28 @@ def _variable(name: str) -> str:
 
 def _partition_values(context: RenderContext) -> dict[str, dict[str, set[str]]]:
     """Entry name -> the values of each partition key the config gives for it (the scope's list
-    the endpoint names for the key, or the entry's ``partitions``); keys it does not give (a team,
-    a country: what a derived endpoint computes) do not partition the asset."""
-    return {entry.name: {key: set(values) for key, values in scope_values(entry, endpoint, context.config).items()
-                         if values is not None}
-            for entry, endpoint in context.enabled}
+    the endpoint names for the key, or the entry's ``partitions``).
+
+    An endpoint keyed by what it derives (a team, a country), whose keys the config does not
+    give, is partitioned at the grain of the endpoints it derives from: ``coachs`` by the league
+    seasons whose teams it fetches, ``venues`` by the leagues whose countries it fetches. The
+    engine reads those sources through the run's selection, so a partition fetches what its own
+    league (season) derives, and a team or country shared with another is still fetched once."""
+    first_entry: dict[str, str] = {}
+    for entry in context.config.endpoints:
+        first_entry.setdefault(entry.plugin, entry.name)
+    result: dict[str, dict[str, set[str]]] = {}
+    for stage in context.stages:
+        for entry, endpoint in stage:
+            given = {key: set(values) for key, values in scope_values(entry, endpoint, context.config).items()
+                     if values is not None}
+            if len(given) < len(endpoint.partition_keys):
+                given = {}
+                for plugin in endpoint.depends_on:
+                    for key, values in result.get(first_entry.get(plugin, ""), {}).items():
+                        given.setdefault(key, set()).update(values)
+            result[entry.name] = given
+    return result
 
 
 def raw_assets(context: RenderContext) -> list[RawAsset]:

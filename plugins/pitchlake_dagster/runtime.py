@@ -14,7 +14,7 @@ parameters' types to tell the context and the resources apart.
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cached_property
@@ -28,15 +28,19 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     AssetRecordsFilter,
     AssetsDefinition,
     AutomationCondition,
     BackfillPolicy,
     ConfigurableResource,
+    Definitions,
+    EnvVar,
     Failure,
     MaterializeResult,
     MetadataValue,
     MultiPartitionsDefinition,
+    Output,
     PartitionsDefinition,
     RunRequest,
     ScheduleDefinition,
@@ -46,14 +50,15 @@ from dagster import (
     asset,
     asset_check,
     define_asset_job,
+    in_process_executor,
     schedule,
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pitchlake.config import Config, lake_uri, load_config
 from pitchlake.dbt_sources import check_dbt_sources
-from pitchlake.lake import Layout
-from pitchlake.planner import REFRESH_DAYS, Selection
+from pitchlake.lake import Layout, open_lake
+from pitchlake.planner import REFRESH_DAYS, LakeView, Selection
 from pitchlake.plugins import registry
 from pitchlake.runner import Summary, ingest
 
@@ -68,6 +73,9 @@ KEYS_METADATA = "pitchlake/partition_keys"
 #: How late a current-season partition may be past its refresh period before its check warns:
 #: a scheduled run may queue behind a backfill.
 FRESHNESS_GRACE_HOURS = 6
+#: When the daemon evaluates the freshness checks on its own (hourly): a schedule that stopped
+#: launching runs turns them red without any materialisation.
+FRESHNESS_CRON = "0 * * * *"
 
 
 class LakeResource(ConfigurableResource):
@@ -133,12 +141,24 @@ class PitchlakeResource(ConfigurableResource):
         partition = partitions[0] if len(partitions) == 1 else {}
         return total, f"{config.lake.uri.rstrip('/')}/{_lake_folder(config, endpoint, keys, partition)}"
 
+    def row_count(self, endpoint: str, partitions: Sequence[Mapping[str, str]]) -> int:
+        """The items the lake holds for these Dagster partitions: those of the newest
+        ``data.json`` of each lake partition they select (what dbt reads), whether this run
+        fetched it or an earlier one did. One LIST of the endpoint and one GET per lake partition."""
+        config = self.engine_config()
+        lake = open_lake(config.lake.uri)
+        return sum(1 for selected in _products(partitions)
+                   for _ in LakeView(config, registry().endpoints, lake,
+                                     Selection(endpoints=(endpoint,), partitions=selected)).items(endpoint))
+
 
 def _products(partitions: Sequence[Mapping[str, str]]) -> list[dict[str, tuple[str, ...]]]:
     """Dagster partitions (each a value per key) as engine selections (values per key, taken
     as their product) that select exactly them: one when they are a product (a whole grid, a
     range of seasons of one league), else one per group sharing the same values of the last key."""
-    if not partitions or not partitions[0]:
+    if not partitions:
+        return []
+    if not partitions[0]:
         return [{}]
     keys = list(partitions[0])
     *first, last = keys
@@ -279,6 +299,10 @@ def endpoint_asset(
     )
     def _asset(context: AssetExecutionContext, pitchlake: PitchlakeResource) -> MaterializeResult:
         partition_keys = context.partition_keys if partitions.definition is not None else [None]
+        if not partition_keys:
+            raise Failure(description=(
+                f"the run's partition range selects no partition of raw/{endpoint}: a range goes from the first "
+                "key to the last in the order Dagster lists them (see the asset's Partitions tab)"))
         selected = [partition_values(partitions.keys, partitions.definition, key) for key in partition_keys]
         summary, lake_path = pitchlake.ingest_partitions(endpoint, selected)
         metadata = _summary_metadata(summary, lake_path)
@@ -287,7 +311,7 @@ def endpoint_asset(
             if summary.stopped_reason:
                 problems.insert(0, f"stopped early ({summary.stopped_reason}); the next run resumes where it stopped")
             raise Failure(description="\n".join(problems), metadata=metadata)
-        return MaterializeResult(metadata=metadata)
+        return MaterializeResult(metadata={**metadata, "dagster/row_count": pitchlake.row_count(endpoint, selected)})
 
     return _asset
 
@@ -345,6 +369,8 @@ def _freshness_check(raw: AssetsDefinition, config_path: str) -> AssetChecksDefi
             "Every partition was materialised; those that are not closed (the current season's) "
             f"within their refresh period ({refresh}) plus {FRESHNESS_GRACE_HOURS} hours."
         ),
+        # Evaluated after each materialisation and, by the automation sensor, every hour on its own.
+        automation_condition=AutomationCondition.cron_tick_passed(FRESHNESS_CRON) & ~AutomationCondition.in_progress(),
     )
     def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         missing, stale = [], []
@@ -375,7 +401,9 @@ def _freshness_check(raw: AssetsDefinition, config_path: str) -> AssetChecksDefi
 
 def freshness_checks(assets: Sequence[AssetsDefinition], *, config_path: str) -> list[AssetChecksDefinition]:
     """A ``freshness`` check per raw asset. The refresh policy decides, not a fixed delta: a
-    closed partition is fresh once fetched, the others for one refresh period."""
+    closed partition is fresh once fetched, the others for one refresh period. Dagster's own
+    freshness policies judge an asset by its last materialisation, not per partition by a refresh
+    rule that exempts closed seasons, hence a check of our own that the daemon runs hourly."""
     return [_freshness_check(raw, config_path) for raw in assets]
 
 
@@ -386,8 +414,8 @@ def _pitchlake_meta(props: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 class PitchlakeDbtTranslator(DagsterDbtTranslator):
     """A dbt source generated from the SSOT is the raw asset of its endpoint, so each staging
-    model hangs under the raw asset it reads. Models are grouped by layer (``staging``, ``marts``)
-    and rebuilt once what they read was updated."""
+    model hangs under the raw asset it reads. Models are grouped by layer (``staging``,
+    ``intermediate``, ``marts``) and rebuilt once what they read was updated."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source" and _pitchlake_meta(dbt_resource_props):
@@ -432,6 +460,34 @@ def prepare_if_stale(project: DbtProject) -> bool:
     return True
 
 
+def _with_duckdb_row_counts(invocation, warehouse: str) -> Iterator[Any]:
+    """dbt's events with ``dagster/row_count`` on each table built, counted once dbt has exited
+    (it holds the DuckDB file locked while it runs) in one read-only connection, closed before
+    any downstream step opens the file. dagster-dbt's ``fetch_row_counts`` counts through a dbt
+    adapter that keeps its DuckDB instance open in this process, with a configuration that a
+    later ``duckdb.connect`` of the same file (a user's asset in the same run) is refused."""
+    events, failure = [], None
+    try:
+        events.extend(invocation.stream())
+    except Exception as exc:  # the models built before the failure still report their materialisations
+        failure = exc
+    nodes = invocation.manifest["nodes"]
+    relations = {index: nodes[event.metadata["unique_id"].text]["relation_name"] for index, event in enumerate(events)
+                 if isinstance(event, (Output, AssetMaterialization)) and "unique_id" in event.metadata
+                 and nodes.get(event.metadata["unique_id"].text, {}).get("config", {}).get("materialized") != "view"}
+    counts: dict[int, int] = {}
+    if relations and Path(warehouse).exists():
+        import duckdb  # with dbt-duckdb, whose warehouse this is
+
+        with duckdb.connect(warehouse, read_only=True) as connection:
+            counts = {index: connection.execute(f"select count(*) from {relation}").fetchone()[0]
+                      for index, relation in relations.items()}
+    for index, event in enumerate(events):
+        yield event.with_metadata({**event.metadata, "dagster/row_count": counts[index]}) if index in counts else event
+    if failure is not None:
+        raise failure
+
+
 def dbt_models(project: DbtProject) -> AssetsDefinition:
     """The dbt project's models (and its tests, as asset checks) as one ``@dbt_assets``, from a
     manifest parsed only when the project changed (:func:`prepare_if_stale`)."""
@@ -450,6 +506,40 @@ def dbt_models(project: DbtProject) -> AssetsDefinition:
             raise Failure(description="\n".join(
                 ["dbt sources are out of date with the config; regenerate them with `pitchlake render dbt`:", *stale]))
         variables = {"lake": config.lake.uri}
-        yield from dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()
+        invocation = dbt.cli(["build", "--vars", json.dumps(variables)], context=context)
+        credentials = invocation.adapter.config.credentials if invocation.adapter is not None else None
+        if getattr(credentials, "type", None) == "duckdb":
+            yield from _with_duckdb_row_counts(invocation, credentials.path)
+        else:
+            yield from invocation.stream().fetch_row_counts()
 
     return _models
+
+
+def code_location(
+    raw_assets: Sequence[AssetsDefinition],
+    schedules: Sequence[ScheduleDefinition],
+    *,
+    config_path: str,
+    dbt_project: DbtProject,
+) -> Definitions:
+    """The raw assets and their schedules, with what every pitchlake code location adds: the
+    dbt models, the freshness checks, one process per run, and the resources (the lake from
+    ``PITCHLAKE_LAKE`` and the key from ``FOOTBALL_API_KEY``, read when a run starts). The
+    rendered module and :func:`pitchlake_dagster.definitions` both end here."""
+    return Definitions(
+        assets=[*raw_assets, dbt_models(dbt_project)],
+        # A run's steps share its process: each step process would load the definitions again
+        # (dagster and dagster-dbt, about 4 s), and the engine runs its requests concurrently itself.
+        executor=in_process_executor,
+        asset_checks=freshness_checks(raw_assets, config_path=config_path),
+        schedules=list(schedules),
+        resources={
+            "pitchlake": PitchlakeResource(
+                config_path=config_path,
+                lake=LakeResource(uri=EnvVar("PITCHLAKE_LAKE")),
+                api=ApiFootballResource(api_key=EnvVar("FOOTBALL_API_KEY")),
+            ),
+            "dbt": DbtCliResource(project_dir=dbt_project),
+        },
+    )
