@@ -125,6 +125,7 @@ def test_the_daemon_evaluates_the_freshness_checks_hourly_without_a_materialisat
 
 
 def test_the_example_projects_own_asset_reads_the_league_table(example, loaded, sandbox_factory, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no warehouse here but the one the run builds
     sandbox = sandbox_factory(data=[DATA], today=TODAY, keys=(SECRET,), per_minute=6000, per_day=100000)
     for name, value in {"FOOTBALL_API_KEY": SECRET, "PITCHLAKE_TODAY": TODAY, "API_FOOTBALL_BASE_URL": sandbox.url,
                         "PITCHLAKE_LAKE": f"file://{tmp_path}/lake", "PITCHLAKE_DUCKDB": str(tmp_path / "pitchlake.duckdb"),

@@ -195,12 +195,14 @@ def test_dagster_partitions_each_endpoint_by_its_own_keys(tmp_path):
     context = RenderContext(config, endpoints)
     assets = raw_assets(context)
     assert {asset.name: asset.keys for asset in assets} == {
-        "leagues": ("league_id",), "fixtures": ("league_id", "season"), "venues": (), "players_squads": (),
+        "leagues": ("league_id",), "fixtures": ("league_id", "season"),
+        # keyed by what they derive: at the grain of what they derive from (teams is not enabled)
+        "venues": ("league_id",), "players_squads": (),
         "league_news": ("league_id",), "season_awards": ("season",)}
     assert {p.variable: p.values for p in partitionings(context, assets)} == {
         "BY_LEAGUE_ID": {"league_id": ["39", "140"]},
         "BY_LEAGUE_ID_SEASON": {"league_id": ["39", "140"], "season": ["2023", "2024"]},
         "UNPARTITIONED": {}, "BY_SEASON": {"season": ["2023", "2024"]}}
     assert {s.job: s.assets for s in schedules(context, assets)} == {
-        "ingest_by_league_id": ("raw_leagues", "raw_league_news"), "ingest_by_league_id_season": ("raw_fixtures",),
-        "ingest": ("raw_players_squads", "raw_venues"), "ingest_by_season": ("raw_season_awards",)}
+        "ingest_by_league_id": ("raw_leagues", "raw_league_news", "raw_venues"), "ingest_by_league_id_season": ("raw_fixtures",),
+        "ingest": ("raw_players_squads",), "ingest_by_season": ("raw_season_awards",)}

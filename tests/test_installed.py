@@ -211,16 +211,17 @@ def test_the_whole_user_path_from_an_installed_wheel(venv, project, sandbox_fact
     assert "Validation successful" in ok(validated) + validated.stderr
 
 
-def test_the_example_dagster_project_loads_pitchlake_as_a_component(venv, tmp_path):
-    """examples/football_analytics, a ``dg`` project of a user's own, set up as its README says,
-    loads the component from the installed wheel next to its own asset (the tests of
-    test_dagster_factory.py run it)."""
+def test_the_wheel_offers_the_dagster_component_to_dg(venv, tmp_path):
+    """``dg`` finds ``pitchlake_dagster.PitchlakeComponent`` through the installed wheel's entry
+    point, and ``pitchlake init`` joins a ``dg`` project (examples/football_analytics, which
+    test_dagster_factory.py loads and runs) keeping its README."""
     project = tmp_path / "football_analytics"
     shutil.copytree(ROOT / "examples" / "football_analytics", project)
-    env = environment(venv, HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path), PYTHONPATH=str(project / "src"))
-    assert "kept the folder's own README.md" in ok(run(venv, "pitchlake", "init", cwd=project, env=env))
-    validated = run(venv, "dagster", "definitions", "validate", "-m", "football_analytics.definitions", cwd=project, env=env)
-    assert "Validation successful" in ok(validated) + validated.stderr
+    assert "kept the folder's own README.md" in ok(run(venv, "pitchlake", "init", cwd=project))
+    listed = ok(run(venv, "python", "-c", (
+        "from dagster.components.core.package_entry import discover_entry_point_package_objects as found\n"
+        "print(sorted(f'{key.namespace}.{key.name}' for key in found()))"), cwd=project))
+    assert "pitchlake_dagster.PitchlakeComponent" in listed
 
 
 def test_demo_works_from_an_empty_folder(venv, tmp_path):

@@ -5,14 +5,12 @@ import os
 import dagster as dg
 import duckdb
 
-#: The warehouse dbt-duckdb builds (the dbt profile reads the same variable).
-WAREHOUSE = os.environ.get("PITCHLAKE_DUCKDB", "warehouse/pitchlake.duckdb")
-
 
 @dg.asset(deps=[dg.AssetKey(["marts", "league_table"])], group_name="analytics", kinds={"duckdb"})
 def title_race() -> dg.MaterializeResult:
     """The leader of each league season and its lead over the second team, in points."""
-    with duckdb.connect(WAREHOUSE, read_only=True) as warehouse:
+    # The warehouse dbt-duckdb built: its profile reads the same variable, when the run starts.
+    with duckdb.connect(os.environ.get("PITCHLAKE_DUCKDB", "warehouse/pitchlake.duckdb"), read_only=True) as warehouse:
         rows = warehouse.sql(
             """
             select league_id, season,
