@@ -1,10 +1,13 @@
 """Hostile input gets a clear error and loses nothing: API bodies that are JSON but must not reach
-the lake (NaN, duplicate keys, wrong types, absurd nesting), a huge body, and hostile partition
-values in the config (the config tests cover the rest of the invalid-config corpus)."""
+the lake (NaN, duplicate keys, wrong types, absurd nesting), a huge body, and hostile configs as
+``pitchlake validate`` prints them (the config tests cover the rest of the invalid-config corpus)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ import pytest
 from pitchlake.client import ApiClient, BadResponse
 
 from .rig import DATA, Rig
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PL_2024 = DATA / "fixtures" / "pl_39_2024_footballay.json"
 
@@ -82,3 +87,34 @@ def test_absurd_nesting_is_refused_not_a_crash():
     nested = b'{"get":"fixtures","parameters":{},"errors":[],"results":1,"paging":{},"response":[' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
     with pytest.raises(BadResponse, match="nested too deeply"):
         ApiClient._parse(nested, Answer())
+
+
+def validate(config: Path) -> subprocess.CompletedProcess:
+    """``pitchlake validate`` without FOOTBALL_API_KEY, so that no secret can be redacted."""
+    env = {name: value for name, value in os.environ.items() if name != "FOOTBALL_API_KEY"}
+    return subprocess.run([sys.executable, "-m", "pitchlake", "validate", "--config", str(config)],
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+
+
+def test_an_absurdly_nested_config_is_one_line_not_a_traceback(tmp_path):
+    config = tmp_path / "d.json"
+    config.write_text("[" * 3000 + "]" * 3000 + "\n")
+    result = validate(config)
+    assert (result.returncode, result.stderr) == (2, f"{config}: /: nested too deeply to be a config\n")
+
+
+def test_validate_never_echoes_a_key_pasted_into_the_api_settings(tmp_path):
+    secret = "sk-live-abcdef123456"
+    document = json.loads((ROOT / "config" / "endpoints.json").read_text())
+    document["api"] = {"base_url": secret, "auth": secret, "rapidapi_host": secret,
+                       "limits": {"per_day": secret, "per_minute": secret},
+                       "timeout_seconds": secret, "max_retries": secret, "concurrency": secret}
+    document["lake"]["uri"] = f"gs://{secret}/lake"
+    config = tmp_path / "endpoints.json"
+    config.write_text(json.dumps(document))
+    result = validate(config)
+    assert result.returncode == 2
+    assert [line.split(": ")[1] for line in result.stderr.splitlines()] == [
+        "/api/auth", "/api/base_url", "/api/concurrency", "/api/limits/per_day", "/api/limits/per_minute",
+        "/api/max_retries", "/api/timeout_seconds", "/lake/uri"]
+    assert secret not in result.stdout + result.stderr

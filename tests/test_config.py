@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pitchlake.config import Config, ConfigError, Defaults, load_config, schema
-from pitchlake.names import NAME_PATTERN, InvalidName, check_name, is_valid_name
+from pitchlake.config import INTEGER_MAX, Config, ConfigError, Defaults, load_config, schema
+from pitchlake.names import NAME_PATTERN, NAME_RULE, InvalidName, check_name, is_valid_name
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "config" / "endpoints.json"
@@ -52,8 +52,8 @@ def test_the_config_keeps_its_defaults_for_the_adapters(tmp_path):
 def test_the_schema_names_endpoints_with_the_one_name_rule():
     """config/endpoints.json's pattern is pitchlake.names' (a JSON Schema cannot import it), and
     the shipped copy is the project's."""
-    pattern = schema()["properties"]["endpoints"]["items"]["properties"]["name"]["pattern"]
-    assert pattern == NAME_PATTERN
+    name = schema()["properties"]["endpoints"]["items"]["properties"]["name"]
+    assert name["pattern"] == NAME_PATTERN and name["patternErrorMessage"] == f"expected {NAME_RULE}"
     assert json.loads((ROOT / "schemas" / "endpoints.schema.json").read_text()) == schema()
     for name in ("fixtures", "players_squads", "x", "a" * 63):
         assert is_valid_name(name) and check_name(name) == name
@@ -61,6 +61,26 @@ def test_the_schema_names_endpoints_with_the_one_name_rule():
         assert not is_valid_name(name)
         with pytest.raises(InvalidName):
             check_name(name)
+
+
+def patterns(node):
+    """Every subschema of ``node`` whose pattern a value can fail (an ``if`` is a condition)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            yield node
+        for key, value in node.items():
+            if key != "if":
+                yield from patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from patterns(value)
+
+
+def test_the_schema_says_what_it_expects_in_words():
+    """A failed pattern is reported with its patternErrorMessage (VS Code shows the same), never
+    as a regex; league ids are bounded by the warehouse's integer column, as partition values are."""
+    assert all(node.get("patternErrorMessage", "").startswith("expected ") for node in patterns(schema()))
+    assert schema()["properties"]["scope"]["properties"]["leagues"]["items"]["maximum"] == INTEGER_MAX
 
 
 def test_environment_overrides_locations_only(monkeypatch):
@@ -105,39 +125,88 @@ def endpoint_index(name):
 
 
 FIXTURES = endpoint_index("fixtures")
+VENUES = endpoint_index("venues")
+LAST = len(shipped()["endpoints"]) - 1
+
+
+def raw_text(change):
+    """The shipped config as text, changed by ``change(text)``: for what json.dumps never writes."""
+    return lambda: change(json.dumps(shipped()))
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def layout(template):
+    return set_at(["lake", "layout"], template + "/ingestion_date={ingestion_date}/data.json")
 
 # (id, document builder, expected pointer, a fragment of the expected message)
 INVALID = [
     ("unknown-top-level-key", set_at(["colour"], "red"), "/colour", "unknown key"),
     ("api-key-in-file", set_at(["api", "key"], "abc"), "/api/key", "FOOTBALL_API_KEY"),
     ("missing-api", delete_at(["api"]), "/", "'api' is a required property"),
-    ("wrong-version", set_at(["version"], 2), "/version", "1 was expected"),
-    ("bad-auth-style", set_at(["api", "auth"], "bearer"), "/api/auth", "'bearer' is not one of"),
-    ("base-url-not-http", set_at(["api", "base_url"], "ftp://x"), "/api/base_url", "does not match"),
-    ("per-minute-zero", set_at(["api", "limits", "per_minute"], 0), "/api/limits/per_minute", "less than the minimum"),
-    ("per-day-string", set_at(["api", "limits", "per_day"], "100"), "/api/limits/per_day", "is not of type 'integer'"),
-    ("lake-uri-without-scheme", set_at(["lake", "uri"], "lake"), "/lake/uri", "does not match"),
-    ("layout-not-data-json", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/ingestion_date={ingestion_date}/x.json"), "/lake/layout", "does not match"),
+    ("wrong-version", set_at(["version"], 2), "/version", "expected 1"),
+    ("bad-auth-style", set_at(["api", "auth"], "bearer"), "/api/auth", 'expected one of "apisports", "rapidapi"'),
+    ("base-url-not-http", set_at(["api", "base_url"], "ftp://x"), "/api/base_url", "expected an http:// or https:// URL"),
+    ("base-url-with-query", set_at(["api", "base_url"], "https://v3.football.api-sports.io/?key=abc"), "/api/base_url", "without credentials, query"),
+    ("per-minute-zero", set_at(["api", "limits", "per_minute"], 0), "/api/limits/per_minute", "expected at least 1"),
+    ("per-day-string", set_at(["api", "limits", "per_day"], "100"), "/api/limits/per_day", "expected an integer"),
+    ("per-day-absurd", set_at(["api", "limits", "per_day"], 10**40), "/api/limits/per_day", "expected at most 10000000"),
+    ("per-day-overflows-a-float", raw_text(lambda text: text.replace('"per_day": 100', '"per_day": 1e400')), "/api/limits/per_day", "expected an integer"),
+    ("per-day-too-long-to-read", raw_text(lambda text: text.replace('"per_day": 100', '"per_day": ' + "1" * 5000)), "/", "a number is too long"),
+    ("timeout-nan", set_at(["api", "timeout_seconds"], float("nan")), "/api/timeout_seconds", "expected a finite number"),
+    ("timeout-infinity", set_at(["api", "timeout_seconds"], float("inf")), "/api/timeout_seconds", "expected a finite number"),
+    ("retries-minus-infinity", set_at(["api", "max_retries"], float("-inf")), "/api/max_retries", "expected an integer"),
+    ("lake-uri-without-scheme", set_at(["lake", "uri"], "lake"), "/lake/uri", "expected scheme://location"),
+    ("lake-uri-no-backend", set_at(["lake", "uri"], "gs://b/x"), "/lake/uri", "no installed lake backend handles this scheme; installed: file://, s3://"),
+    ("lake-uri-ftp", set_at(["lake", "uri"], "ftp://x"), "/lake/uri", "no installed lake backend handles this scheme"),
+    ("lake-uri-s3-without-bucket", set_at(["lake", "uri"], "s3:///prefix"), "/lake/uri", "expected s3://bucket or s3://bucket/prefix"),
+    ("layout-not-data-json", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/ingestion_date={ingestion_date}/x.json"), "/lake/layout", "expected a key template ending in /data.json"),
+    ("layout-absolute", layout("/etc/{endpoint}/{partitions}"), "/lake/layout", "expected keys inside the lake"),
+    ("layout-parent", layout("../{endpoint}/{partitions}"), "/lake/layout", "expected keys inside the lake"),
+    ("layout-parent-inside", layout("raw/{endpoint}/../../{partitions}"), "/lake/layout", "expected keys inside the lake"),
+    ("layout-backslash", layout("raw\\{endpoint}/{partitions}"), "/lake/layout", "expected keys inside the lake"),
+    ("layout-key-an-endpoint-lacks", mutate(lambda d: d.update(endpoints=[{"plugin": "leagues"}, {"plugin": "teams"}], lake={
+        "uri": "file://./lake", "layout": "raw/{endpoint}/season={season}/league_id={league_id}/ingestion_date={ingestion_date}/data.json"})),
+        "/lake/layout", "endpoint 'leagues' has no partition key {season}; use {partitions}"),
     ("layout-without-ingestion-date", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/data.json"), "/lake/layout", "must end with '/ingestion_date={ingestion_date}/data.json'"),
     ("layout-missing-partition-key", set_at(["lake", "layout"], "raw/{endpoint}/season={season}/ingestion_date={ingestion_date}/data.json"), "/lake/layout", "missing partition key {league_id}"),
     ("layout-unknown-placeholder", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/c={colour}/ingestion_date={ingestion_date}/data.json"), "/lake/layout", "unknown placeholder {colour}"),
-    ("season-too-old", set_at(["scope", "seasons"], [1999]), "/scope/seasons/0", "less than the minimum"),
+    ("season-too-old", set_at(["scope", "seasons"], [1999]), "/scope/seasons/0", "expected at least 2008"),
+    ("season-absurd", set_at(["scope", "seasons"], [2024, 10**40]), "/scope/seasons/1", "expected at most 2100"),
+    ("season-with-fraction", set_at(["scope", "seasons"], [2024.0]), "/scope/seasons/0", "expected an integer"),
+    ("current-season-with-fraction", set_at(["scope", "current_season"], 2026.0), "/scope/current_season", "expected an integer"),
     ("season-after-current", set_at(["scope", "seasons"], [2024, 2030]), "/scope/seasons/1", "after current_season"),
-    ("duplicate-seasons", set_at(["scope", "seasons"], [2024, 2024]), "/scope/seasons", "non-unique"),
-    ("no-leagues", set_at(["scope", "leagues"], []), "/scope/leagues", "should be non-empty"),
-    ("league-not-integer", set_at(["scope", "leagues"], ["39"]), "/scope/leagues/0", "is not of type 'integer'"),
+    ("duplicate-seasons", set_at(["scope", "seasons"], [2024, 2024]), "/scope/seasons", "expected no duplicates"),
+    ("no-leagues", set_at(["scope", "leagues"], []), "/scope/leagues", "expected at least 1 item"),
+    ("league-not-integer", set_at(["scope", "leagues"], ["39"]), "/scope/leagues/0", "expected an integer"),
+    ("league-with-fraction", set_at(["scope", "leagues"], [39.0]), "/scope/leagues/0", "expected an integer"),
+    ("league-in-exponent", set_at(["scope", "leagues"], [39, 1e40]), "/scope/leagues/1", "expected an integer"),
+    ("league-absurd", set_at(["scope", "leagues"], [10**40]), "/scope/leagues/0", f"expected at most {INTEGER_MAX}"),
     ("unknown-plugin", set_at(["endpoints", FIXTURES, "plugin"], "fixturez"), f"/endpoints/{FIXTURES}/plugin", "no installed plugin provides endpoint 'fixturez'; installed: "),
     ("duplicate-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams"})), "/endpoints/11/plugin", "duplicate endpoint name 'teams' (also /endpoints/1)"),
     ("duplicate-explicit-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams", "name": "fixtures"})), "/endpoints/11/name", "duplicate endpoint name 'fixtures'"),
     ("undeclared-param", set_at(["endpoints", FIXTURES, "params"], {"colour": "red"}), f"/endpoints/{FIXTURES}/params/colour", "does not declare param 'colour'"),
     ("undeclared-partition-key", set_at(["endpoints", FIXTURES, "partitions"], {"team_id": [1]}), f"/endpoints/{FIXTURES}/partitions/team_id", "has no partition key 'team_id'"),
-    ("path-traversal-partition-value", set_at(["endpoints", FIXTURES, "partitions"], {"season": ["../../etc"]}), f"/endpoints/{FIXTURES}/partitions/season/0", "unsafe value '../../etc' for partition key 'season'"),
-    ("bad-refresh", set_at(["endpoints", 0, "refresh"], "monthly"), "/endpoints/0/refresh", "'monthly' is not one of"),
-    ("bad-schedule", set_at(["endpoints", 0, "schedule"], "every day"), "/endpoints/0/schedule", "does not match"),
-    ("bad-endpoint-name", set_at(["endpoints", 0, "name"], "Bad Name"), "/endpoints/0/name", "does not match"),
+    ("path-traversal-partition-value", set_at(["endpoints", VENUES, "partitions"], {"country": ["../../etc"]}), f"/endpoints/{VENUES}/partitions/country/0",
+     "unsafe value for partition key 'country': use letters, digits"),
+    ("partition-value-not-of-the-column-type", set_at(["endpoints", FIXTURES, "partitions"], {"season": ["abc"]}), f"/endpoints/{FIXTURES}/partitions/season/0",
+     f"expected an integer from 0 to {INTEGER_MAX}: 'season' is an integer column"),
+    ("partition-value-absurd", set_at(["endpoints", FIXTURES, "partitions"], {"league_id": [39, 10**40]}), f"/endpoints/{FIXTURES}/partitions/league_id/1",
+     "'league_id' is an integer column"),
+    ("partition-value-with-fraction", set_at(["endpoints", FIXTURES, "partitions"], {"season": [2024.5]}), f"/endpoints/{FIXTURES}/partitions/season/0",
+     "expected a string or an integer"),
+    ("bad-refresh", set_at(["endpoints", 0, "refresh"], "monthly"), "/endpoints/0/refresh", 'expected one of "never", "daily", "weekly"'),
+    ("bad-schedule", set_at(["endpoints", 0, "schedule"], "every day"), "/endpoints/0/schedule", "expected a five-field cron expression"),
+    ("bad-endpoint-name", set_at(["endpoints", 0, "name"], "Bad Name"), "/endpoints/0/name", "expected lower-case letters, digits and '_'"),
+    ("endpoint-name-not-a-string", set_at(["endpoints", 0, "name"], ["leagues"]), "/endpoints/0/name", "expected a string"),
     ("unknown-endpoint-key", set_at(["endpoints", 0, "colour"], "red"), "/endpoints/0/colour", "unknown key; expected one of enabled, name, params, partitions, plugin, refresh, schedule"),
     ("endpoint-without-plugin", set_at(["endpoints", 0], {"name": "x"}), "/endpoints/0", "'plugin' is a required property"),
-    ("top-level-array", lambda: [], "/", "is not of type 'object'"),
+    ("top-level-array", lambda: [], "/", "expected an object"),
+    ("nested-too-deeply-to-read", lambda: nested(3000), "/", "nested too deeply to be a config"),
+    ("nested-too-deeply-to-validate", raw_text(lambda text: text.replace("[2024, 2026]", f"[{nested(500)}, {nested(500)}]")), "/",
+     "nested too deeply to be a config"),
 ]
 
 
@@ -179,6 +248,52 @@ def test_all_problems_are_reported_at_once(tmp_path):
     assert {"/api/auth", "/scope/seasons/0", f"/endpoints/{FIXTURES}/plugin"} <= pointers
 
 
+def problems_of(tmp_path, document) -> list:
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, document))
+    return raised.value.problems
+
+
+def test_problems_are_sorted_by_pointer_with_indexes_as_numbers(tmp_path):
+    """/endpoints/2 before /endpoints/10, as in the file."""
+    document = shipped()
+    for index in (10, 2, 1, 0):
+        document["endpoints"][index]["colour"] = "red"
+    document["scope"]["leagues"] = [0] * 3
+    pointers = [problem.pointer for problem in problems_of(tmp_path, document)]
+    assert pointers == [f"/endpoints/{index}/colour" for index in (0, 1, 2, 10)] + ["/scope/leagues", *(f"/scope/leagues/{i}" for i in range(3))]
+
+
+def test_a_wrong_value_gets_one_line(tmp_path):
+    """Not also the bounds a value of the wrong type was not checked against, nor the plugins'
+    rules once the schema has refused it."""
+    document = shipped()
+    document["scope"]["leagues"] = [1e40]
+    document["scope"]["seasons"] = [2024, 10**40]
+    lines = [(problem.pointer, problem.message) for problem in problems_of(tmp_path, document)]
+    assert lines == [("/scope/leagues/0", "expected an integer"), ("/scope/seasons/1", "expected at most 2100")]
+
+
+SECRET = "sk-live-abcdef123456"
+#: Every field of ``api``, and the other fields that take a location.
+SECRET_FIELDS = [("api", "base_url"), ("api", "auth"), ("api", "rapidapi_host"), ("api", "limits", "per_day"),
+                 ("api", "limits", "per_minute"), ("api", "timeout_seconds"), ("api", "max_retries"), ("api", "concurrency"),
+                 ("api", "limits"), ("api",), ("lake", "uri"), ("lake", "layout")]
+
+
+@pytest.mark.parametrize("value", [SECRET, f"https://v3.football.api-sports.io/?key={SECRET}", f"https://{SECRET}@host",
+                                   f"gs://{SECRET}/x", f"ftp://{SECRET}", [SECRET]])
+@pytest.mark.parametrize("path", SECRET_FIELDS, ids="/".join)
+def test_a_secret_pasted_into_a_field_is_never_echoed(tmp_path, monkeypatch, path, value):
+    """FOOTBALL_API_KEY unset, so nothing can redact it: messages say what was expected instead."""
+    monkeypatch.delenv("FOOTBALL_API_KEY", raising=False)
+    path = write(tmp_path, set_at(list(path), value)())
+    try:
+        load_config(path)
+    except ConfigError as error:
+        assert SECRET not in str(error)
+
+
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "pitchlake", *args], capture_output=True, text=True, cwd=ROOT)
 
@@ -196,7 +311,7 @@ def test_validate_command_exit_codes(tmp_path):
     lines = bad.stderr.strip().splitlines()
     assert lines == [
         f"{tmp_path / 'endpoints.json'}: /endpoints/0/colour: unknown key; expected one of enabled, name, params, partitions, plugin, refresh, schedule",
-        f"{tmp_path / 'endpoints.json'}: /scope/leagues: [] should be non-empty",
+        f"{tmp_path / 'endpoints.json'}: /scope/leagues: expected at least 1 item",
     ]
 
 

@@ -7,6 +7,7 @@ fixes the whole file in one pass instead of one error per run.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,13 +15,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
-from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, LAYOUT_SUFFIX, UnsafeKeyError, check_partition_value, layout_placeholders
+from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, LAYOUT_SUFFIX, Layout, UnsafeKeyError, check_partition_value, layout_placeholders
 from .project import CONFIG, project_root, template_file
 
 DEFAULT_CONFIG = CONFIG
+#: The largest value of an ``integer`` partition column (32-bit in the warehouse): the bound of
+#: integer partition values, and of ``scope.leagues`` in the schema.
+INTEGER_MAX = 2**31 - 1
+#: A file this deep is no config, and Python's json and jsonschema would overflow the stack on it.
+NESTED = "nested too deeply to be a config"
 
 
 #: Environment variables whose values never appear in a message, even when a user pasted one
@@ -158,26 +164,83 @@ def _pointer(path) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
+def _order(problem: Problem) -> tuple:
+    """Problems by pointer, array indexes as numbers: ``/endpoints/2`` before ``/endpoints/10``, as in the file."""
+    segments = problem.pointer.split("/")[1:]
+    return [(0, int(part), "") if part.isdecimal() else (1, 0, part) for part in segments], problem.message
+
+
 _SECRET_KEYS = {"key", "api_key", "apikey", "token", "secret", "password"}
+
+#: JSON Schema's integer is any number without a fraction (39.0 would be league 39), and Python's
+#: json reads NaN, Infinity and 1e400 as floats that pass every bound: neither is what a config means.
+_Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({
+    "integer": lambda _, value: isinstance(value, int) and not isinstance(value, bool),
+    "number": lambda _, value: (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and math.isfinite(value)),
+}))
+_TYPES = {"object": "an object", "array": "an array", "string": "a string", "integer": "an integer", "number": "a finite number",
+          "boolean": "a boolean"}
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _either(options: list[str]) -> str:
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + " or " + options[-1]
+
+
+def _expected(error) -> str:
+    """What the schema expected, never the value found: a key pasted into the wrong field must
+    not end up in a terminal or a CI log (the pointer says where to look)."""
+    value = error.validator_value
+    match error.validator:
+        case "type":
+            return "expected " + _either([_TYPES[name] for name in ([value] if isinstance(value, str) else value)])
+        case "enum":
+            return "expected one of " + ", ".join(json.dumps(option) for option in value)
+        case "const":
+            return f"expected {json.dumps(value)}"
+        case "pattern":
+            return error.schema.get("patternErrorMessage", f"expected a string matching {value}")
+        case "minimum":
+            return f"expected at least {value}"
+        case "maximum":
+            return f"expected at most {value}"
+        case "exclusiveMinimum":
+            return f"expected more than {value}"
+        case "minItems":
+            return f"expected at least {_plural(value, 'item')}"
+        case "uniqueItems":
+            return "expected no duplicates"
+        case "minLength":
+            return f"expected at least {_plural(value, 'character')}"
+        case "required":
+            return error.message  # the missing key, a name of the schema's
+    return f"expected {error.validator} {json.dumps(value)}"
 
 
 def _schema_problems(file: str, document: Any) -> list[Problem]:
     problems = []
-    for error in Draft202012Validator(schema()).iter_errors(document):
-        # For oneOf/anyOf-style errors, the most specific sub-error says more than the summary.
-        error = best_match([error]) if error.context else error
+    # For oneOf/anyOf-style errors, the most specific sub-error says more than the summary.
+    errors = [best_match([error]) if error.context else error for error in _Validator(schema()).iter_errors(document)]
+    # A value of the wrong type gets that one message, not also the bounds it was not checked against.
+    mistyped = {_pointer(error.absolute_path) for error in errors if error.validator == "type"}
+    for error in errors:
+        if error.validator != "type" and _pointer(error.absolute_path) in mistyped:
+            continue
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed)):
                 hint = "; the API key never goes in the file: set FOOTBALL_API_KEY" if key.lower() in _SECRET_KEYS else ""
                 problems.append(Problem(file, _pointer([*error.absolute_path, key]), f"unknown key; expected one of {', '.join(allowed)}{hint}"))
             continue
-        problems.append(Problem(file, _pointer(error.absolute_path), error.message))
+        problems.append(Problem(file, _pointer(error.absolute_path), _expected(error)))
     return problems
 
 
-def _semantic_problems(file: str, document: Any, endpoints: dict) -> list[Problem]:
-    """Rules the schema cannot express; ``endpoints`` is the registry's endpoint table.
+def _semantic_problems(file: str, document: Any, endpoints: dict, backends: dict) -> list[Problem]:
+    """Rules the schema cannot express; ``endpoints`` and ``backends`` are the registry's tables.
 
     Runs on documents that failed the schema too, looking only at the parts it can make sense
     of, so that one pass reports every problem."""
@@ -196,38 +259,61 @@ def _semantic_problems(file: str, document: Any, endpoints: dict) -> list[Proble
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("plugin"), str):
             continue
-        where = f"/endpoints/{index}"
+        where = ["endpoints", index]
         name = entry.get("name", entry["plugin"])
-        if name in seen:
-            problems.append(Problem(file, f"{where}/name" if "name" in entry else f"{where}/plugin",
-                                    f"duplicate endpoint name {name!r} (also /endpoints/{seen[name]}); set a distinct name"))
-        seen.setdefault(name, index)
+        if isinstance(name, str):  # the schema reports any other name, which could not even be looked up
+            if name in seen:
+                problems.append(Problem(file, _pointer([*where, "name" if "name" in entry else "plugin"]),
+                                        f"duplicate endpoint name {name!r} (also /endpoints/{seen[name]}); set a distinct name"))
+            seen.setdefault(name, index)
         endpoint = endpoints.get(entry["plugin"])
         if endpoint is None:
             installed = ", ".join(sorted(endpoints)) or "none"
-            problems.append(Problem(file, f"{where}/plugin", f"no installed plugin provides endpoint {entry['plugin']!r}; installed: {installed}"))
+            problems.append(Problem(file, _pointer([*where, "plugin"]), f"no installed plugin provides endpoint {entry['plugin']!r}; installed: {installed}"))
             continue
         for param in entry.get("params", {}) if isinstance(entry.get("params"), dict) else ():
             if param not in endpoint.extra_params:
                 allowed = ", ".join(sorted(endpoint.extra_params)) or "none"
-                problems.append(Problem(file, f"{where}/params/{param}", f"endpoint {endpoint.name!r} does not declare param {param!r}; declared: {allowed}"))
+                problems.append(Problem(file, _pointer([*where, "params", param]),
+                                        f"endpoint {endpoint.name!r} does not declare param {param!r}; declared: {allowed}"))
         for key, values in entry.get("partitions", {}).items() if isinstance(entry.get("partitions"), dict) else ():
             if key not in endpoint.partition_keys:
                 declared = ", ".join(endpoint.partition_keys) or "none"
-                problems.append(Problem(file, f"{where}/partitions/{key}", f"endpoint {endpoint.name!r} has no partition key {key!r}; its keys: {declared}"))
+                problems.append(Problem(file, _pointer([*where, "partitions", key]),
+                                        f"endpoint {endpoint.name!r} has no partition key {key!r}; its keys: {declared}"))
             for position, value in enumerate(values if isinstance(values, list) else ()):
-                try:
-                    check_partition_value(key, value)
-                except UnsafeKeyError as exc:
-                    problems.append(Problem(file, f"{where}/partitions/{key}/{position}", str(exc)))
+                message = _partition_value_problem(endpoint, key, value)
+                if message:
+                    problems.append(Problem(file, _pointer([*where, "partitions", key, position]), message))
         if entry.get("enabled", True):
             enabled.append(endpoint)
 
     lake = document.get("lake") if isinstance(document.get("lake"), dict) else {}
+    uri = lake.get("uri")
+    if isinstance(uri, str) and uri.split("://", 1)[0] not in backends:  # as open_lake finds the backend
+        installed = ", ".join(f"{known}://" for known in sorted(backends)) or "none"
+        problems.append(Problem(file, "/lake/uri", f"no installed lake backend handles this scheme; installed: {installed}"))
     layout = lake.get("layout", DEFAULT_LAYOUT)
     if isinstance(layout, str):
         problems += _layout_problems(file, layout, enabled)
     return problems
+
+
+def _partition_value_problem(endpoint, key: str, value: Any) -> str | None:
+    """What is wrong with one value of a ``partitions`` override, or None. The value becomes a
+    column of the key's type in the warehouse and a path segment in the lake."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None  # the schema said what it expected
+    if endpoint.column_type(key) == "integer":
+        if isinstance(value, int) and 0 <= value <= INTEGER_MAX:
+            return None
+        return f"expected an integer from 0 to {INTEGER_MAX}: {key!r} is an integer column"
+    try:
+        check_partition_value(key, value)
+    except UnsafeKeyError as exc:
+        # The lake's rule, without the value its message quotes.
+        return f"unsafe value for partition key {key!r}: {str(exc).rsplit(': ', 1)[1]}"
+    return None
 
 
 def _layout_problems(file: str, layout: str, enabled: list) -> list[Problem]:
@@ -241,14 +327,34 @@ def _layout_problems(file: str, layout: str, enabled: list) -> list[Problem]:
     if not layout.endswith(LAYOUT_SUFFIX):
         problems.append(Problem(file, "/lake/layout", f"layout must end with {LAYOUT_SUFFIX!r}: ingestion_date is always the last partition"))
     keys = {key for endpoint in enabled for key in endpoint.partition_keys}
-    for name in names:
-        if name not in LAYOUT_FIELDS and name not in keys:
-            problems.append(Problem(file, "/lake/layout", f"unknown placeholder {{{name}}}; expected {', '.join(LAYOUT_FIELDS)} or a partition key"))
+    unknown = [name for name in names if name not in LAYOUT_FIELDS and name not in keys]
+    for name in unknown:
+        problems.append(Problem(file, "/lake/layout", f"unknown placeholder {{{name}}}; expected {', '.join(LAYOUT_FIELDS)} or a partition key"))
     if "partitions" not in names:
         for endpoint in enabled:
             for key in endpoint.partition_keys:
                 if key not in names:
                     problems.append(Problem(file, "/lake/layout", f"layout is missing partition key {{{key}}} of endpoint {endpoint.name!r} (or use {{partitions}})"))
+    if not unknown:
+        problems += _layout_key_problems(file, Layout(layout), enabled)
+    return problems
+
+
+def _layout_key_problems(file: str, layout: Layout, enabled: list) -> list[Problem]:
+    """The key each enabled endpoint would write, made with the lake's own code and checks: a
+    layout that escapes the lake (``/etc/...``, ``../``, ``\\``) or names a key some endpoint has
+    not fails here rather than in the middle of a run."""
+    problems = []
+    for endpoint in enabled:
+        keys = endpoint.partition_keys
+        try:
+            layout.data_key(endpoint.name, keys, dict.fromkeys(keys, "0"), "0")
+        except KeyError as exc:
+            problems.append(Problem(file, "/lake/layout", f"endpoint {endpoint.name!r} has no partition key {{{exc.args[0]}}}; use {{partitions}}"))
+        except UnsafeKeyError:
+            problems.append(Problem(file, "/lake/layout", "expected keys inside the lake: relative, '/'-separated, no '..' segments or '\\'"))
+        except ValueError as exc:
+            problems.append(Problem(file, "/lake/layout", f"not a valid template: {exc}"))
     return problems
 
 
@@ -264,6 +370,10 @@ def _parse(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError([Problem(file, "", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]) from None
+    except RecursionError:
+        raise ConfigError([Problem(file, "", NESTED)]) from None
+    except ValueError:  # Python reads no integer of more than 4300 digits
+        raise ConfigError([Problem(file, "", "not valid JSON here: a number is too long")]) from None
 
 
 def lake_uri(uri: str, base: Path) -> str:
@@ -278,16 +388,23 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None
     """Load, validate and type the config; ``PITCHLAKE_LAKE`` and ``API_FOOTBALL_BASE_URL``
     override the lake URI and the base URL (locations only: nothing else comes from the
     environment, and the key never comes from the file)."""
-    if endpoints is None:
-        from .plugins import registry
+    from .plugins import registry
 
+    if endpoints is None:
         endpoints = registry().endpoints
     path = Path(path)
     file = str(path)
     document = _parse(path)
-    problems = _schema_problems(file, document) + _semantic_problems(file, document, endpoints)
+    try:
+        problems = _schema_problems(file, document)
+        # Where the schema already said what it expected, the rules beyond it have nothing to add.
+        spoken = {problem.pointer for problem in problems}
+        problems += [problem for problem in _semantic_problems(file, document, endpoints, registry().lake_backends)
+                     if problem.pointer not in spoken]
+    except RecursionError:  # comparing deep lists for uniqueItems, say
+        raise ConfigError([Problem(file, "", NESTED)]) from None
     if problems:
-        raise ConfigError(sorted(set(problems), key=lambda p: (p.pointer, p.message)))
+        raise ConfigError(sorted(set(problems), key=_order))
 
     api, lake, scope = document["api"], document["lake"], document["scope"]
     lake_env = os.environ.get("PITCHLAKE_LAKE")
