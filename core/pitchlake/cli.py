@@ -26,7 +26,22 @@ from .lake import LakeError, open_lake
 from .planner import Selection
 from .plugins import register_commands, registry
 
+
+class HelpGroup(typer.core.TyperGroup):
+    """Lists commands with their first sentence whole, wrapped: click cuts it to the width left
+    beside the names, mid-phrase, with '...'."""
+
+    def format_commands(self, ctx, formatter) -> None:
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        rows = [(name, command.get_short_help_str(limit=1000)) for name, command in commands
+                if command is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
+    cls=HelpGroup,
     help=(
         "pitchlake: a football data lake from API-Football.\n\n"
         f"Exit codes: {exit_codes_summary()}."
@@ -35,19 +50,27 @@ app = typer.Typer(
     add_completion=False,
     # Tracebacks with local variables could print the API key; errors are reported as messages.
     pretty_exceptions_enable=False,
+    # Plain click help, for every command (plugins' too): typer's rich panels show a type name
+    # beside each flag (`--verbose <bool>`, even `--help <bool>`) and read '[...]' in help texts
+    # as markup, which ate half of `sandbox serve --faults`'s grammar.
+    rich_markup_mode=None,
 )
 # soft_wrap: long messages stay on one line, so logs and CI output can be grepped.
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 out = Console(soft_wrap=True, highlight=False)
 
+# Every option that takes a value names it (metavar): typer would show its Python type instead.
 ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="The SSOT config file.", envvar="PITCHLAKE_CONFIG", show_default=True)
+    Path, typer.Option("--config", "-c", metavar="PATH", help="The SSOT config file.", envvar="PITCHLAKE_CONFIG",
+                       show_default=True)
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print data as JSON on stdout.")]
-EndpointOption = Annotated[list[str], typer.Option("--endpoint", "-e", help="Only this endpoint (repeatable).")]
-SeasonOption = Annotated[list[int], typer.Option("--season", "-s", help="Only this season (repeatable).")]
-LeagueOption = Annotated[list[int], typer.Option("--league", "-l", help="Only this league id (repeatable).")]
+EndpointOption = Annotated[list[str], typer.Option("--endpoint", "-e", metavar="NAME", help="Only this endpoint (repeatable).")]
+SeasonOption = Annotated[list[int], typer.Option("--season", "-s", metavar="YEAR", help="Only this season (repeatable).")]
+LeagueOption = Annotated[list[int], typer.Option("--league", "-l", metavar="ID", help="Only this league id (repeatable).")]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log every retry and decision.")]
+#: The option that selects each partition key, for messages about a selection.
+SELECTION_OPTIONS = {"season": "--season", "league_id": "--league"}
 
 def _load(config: Path):
     """Load the config or exit 2 with one line per problem."""
@@ -92,13 +115,36 @@ def plugins(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) 
 
 
 def _selection(loaded, endpoint: list[str], season: list[int], league: list[int]) -> Selection:
+    """The run's selection, refused (exit 2) when it names what the config will never plan: an
+    empty plan would otherwise pass for a lake that is up to date."""
+    from .planner import outside_scope
+
     names = [entry.name for entry in loaded.endpoints]
     unknown = [name for name in endpoint if name not in names]
     if unknown:
         err.print(f"{loaded.path}: unknown or disabled endpoint(s) {', '.join(unknown)}; enabled: {', '.join(names)}", markup=False)
         raise typer.Exit(ExitCode.INVALID)
     # --season and --league select the partition keys they name in the lake
-    return Selection(tuple(endpoint), {"season": tuple(map(str, season)), "league_id": tuple(map(str, league))})
+    selection = Selection(tuple(endpoint), {"season": tuple(map(str, season)), "league_id": tuple(map(str, league))})
+    outside = outside_scope(loaded, registry().endpoints, selection)
+    for key, (values, allowed) in outside.items():
+        verb = "is" if len(values) == 1 else "are"
+        err.print(f"{loaded.path}: {SELECTION_OPTIONS[key]} {', '.join(values)} {verb} outside the scope "
+                  f"({key}: {', '.join(allowed) or 'none'}); select among those, or widen /scope", markup=False)
+    if outside:
+        raise typer.Exit(ExitCode.INVALID)
+    return selection
+
+
+def _ingestion_date() -> str:
+    """Today, or PITCHLAKE_TODAY when valid; exit 2 before anything is planned or written."""
+    from .planner import InvalidToday, today
+
+    try:
+        return today()
+    except InvalidToday as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.INVALID) from None
 
 
 def _logging(verbose: bool) -> None:
@@ -113,9 +159,11 @@ def plan(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], s
 
     _logging(verbose)
     loaded = _load(config)
+    date = _ingestion_date()
     selection = _selection(loaded, endpoint, season, league)
     try:
-        result = make_plan(loaded, registry().endpoints, open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket), selection)
+        result = make_plan(loaded, registry().endpoints, open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket),
+                           selection, date)
     except LakeError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(ExitCode.FAILED) from None
@@ -140,7 +188,8 @@ def _partition_text(partition: dict) -> str:
 
 @app.command()
 def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], season: SeasonOption = [],
-           league: LeagueOption = [], max_requests: Annotated[int | None, typer.Option(help="Spend at most this many API requests.")] = None,
+           league: LeagueOption = [],
+           max_requests: Annotated[int | None, typer.Option(metavar="N", help="Spend at most this many API requests.")] = None,
            as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
     """Fetch what the lake is missing. Exit 0 when complete, 3 when stopped early (quota or
     --max-requests: rerun to resume), 1 on failure."""
@@ -148,6 +197,7 @@ def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [],
 
     _logging(verbose)
     loaded = _load(config)
+    _ingestion_date()
     selection = _selection(loaded, endpoint, season, league)
     signal.signal(signal.SIGTERM, _interrupt)  # a stopped container ends like Ctrl-C: cleanly
     try:
@@ -186,8 +236,11 @@ def _report(summary, as_json: bool) -> None:
         console.print(f"daily quota left: {summary.day_remaining}", markup=False, highlight=False)
     for failure in summary.failures:
         err.print(f"failed: {failure['partition']}: {failure['error']}", markup=False, highlight=False)
-    if summary.stopped_reason:
+    if summary.exit_code == ExitCode.STOPPED:
         err.print(f"stopped early: {summary.stopped_reason}; rerun to resume where it stopped", markup=False, highlight=False)
+    elif summary.stopped_reason:  # an error every rerun would meet again
+        err.print(f"stopped: {summary.stopped_reason.rstrip('.')}; {summary.fix or 'fix that, then run again'}",
+                  markup=False, highlight=False)
 
 
 @contextmanager
@@ -208,11 +261,11 @@ def _progress(enabled: bool):
         yield update
 
 
-WithOption = Annotated[list[str], typer.Option("--with", help="Also write these parts: compose, terraform (comma-separated or repeated).")]
+WithOption = Annotated[list[str], typer.Option("--with", metavar="PARTS", help="Also write these parts: compose, terraform (comma-separated or repeated).")]
 
 
 @app.command()
-def init(directory: Annotated[Path, typer.Argument(help="The project folder; created if missing.")] = Path("."),
+def init(directory: Annotated[Path, typer.Argument(metavar="DIRECTORY", help="The project folder; created if missing.")] = Path("."),
          with_: WithOption = [],
          force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False) -> None:
     """Create a pitchlake project of your own: config/, schemas/, dbt/, dagster/, .env.example and a
@@ -274,8 +327,8 @@ def render(name: Annotated[str, typer.Argument(metavar="NAME", help="An installe
 
 @app.command()
 def transform(config: ConfigOption = DEFAULT_CONFIG,
-              target: Annotated[str, typer.Option(help="dbt target: dev (DuckDB over the lake) or snowflake.")] = "dev",
-              select: Annotated[list[str], typer.Option("--select", "-s", help="dbt selector (repeatable).")] = [],
+              target: Annotated[str, typer.Option(metavar="TARGET", help="dbt target: dev (DuckDB over the lake) or snowflake.")] = "dev",
+              select: Annotated[list[str], typer.Option("--select", "-s", metavar="SELECTOR", help="dbt selector (repeatable).")] = [],
               full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")] = False) -> None:
     """Run `dbt build` over the lake with the project, profiles and variables derived from the config.
     Prints a summary (dbt's full log is in the dbt project's logs/dbt.log). Exits with dbt's code;
@@ -300,8 +353,8 @@ def transform(config: ConfigOption = DEFAULT_CONFIG,
 
 
 @app.command("new-plugin")
-def new_plugin(name: Annotated[str, typer.Argument(help="The endpoint's name: lower-case letters, digits and '_'.")],
-               directory: Annotated[Path, typer.Option("--directory", "-d", help="Where to create pitchlake-NAME/.")] = Path(".")) -> None:
+def new_plugin(name: Annotated[str, typer.Argument(metavar="NAME", help="The endpoint's name: lower-case letters, digits and '_'.")],
+               directory: Annotated[Path, typer.Option("--directory", "-d", metavar="DIR", help="Where to create pitchlake-NAME/.")] = Path(".")) -> None:
     """Scaffold an endpoint plugin package (entry point, endpoint, schema, dbt staging model, sample, contract tests)."""
     from .scaffold import new_plugin as scaffold
 

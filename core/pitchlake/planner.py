@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import logging
 import os
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,13 +26,66 @@ from .lease import LEASE_FILE
 PAGES_DIR = "_pages"
 OUT_OF_PLAN = "_out_of_plan.json"
 REFRESH_DAYS = {"daily": 1, "weekly": 7}
+#: The ingestion date of a backfill or a test, instead of today in UTC.
+TODAY_ENV = "PITCHLAKE_TODAY"
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class InvalidToday(ValueError):
+    """``PITCHLAKE_TODAY`` is no date, or a future one: refused before anything is written, since
+    the lake would keep its folder, and every later plan would trip over it or find it fresh."""
+
+
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def parse_date(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` exactly, or None: ingestion dates are also sorted as strings, and Python
+    reads ``20250126`` as a date too, which would sort apart from the others."""
+    try:
+        parsed = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.isoformat() == text else None
 
 
 def today() -> str:
-    """The ingestion date: today in UTC, or ``PITCHLAKE_TODAY`` (backfills and tests)."""
-    return os.environ.get("PITCHLAKE_TODAY") or dt.datetime.now(dt.UTC).date().isoformat()
+    """The ingestion date: today in UTC, or ``PITCHLAKE_TODAY`` (backfills and tests), which must
+    be a past day or today: a fetch dated in the future would look fresh until that day."""
+    value = os.environ.get(TODAY_ENV)
+    real = utc_today()
+    if not value:
+        return real.isoformat()
+    parsed = parse_date(value)
+    if parsed is None:
+        raise InvalidToday(f"{TODAY_ENV}={value!r} is not a date: use YYYY-MM-DD, or unset it for today (UTC)")
+    if parsed > real:
+        raise InvalidToday(f"{TODAY_ENV}={value} is after today ({real}, UTC): use a past date, or unset it for today")
+    return value
+
+
+#: Folders of unusable ingestion dates already reported: each stage of a run plans against a new
+#: LakeView, and one warning a folder is enough.
+_reported: set[str] = set()
+
+
+def _unusable_date(key: str, date: str) -> bool:
+    """An ``ingestion_date=`` folder that is no date, or a future one (an older pitchlake wrote
+    whatever PITCHLAKE_TODAY said): planning ignores it, so that it neither crashes the plan nor
+    looks fresh for years, and leaves it in place, since it may hold data someone wants back."""
+    parsed = parse_date(date)
+    if parsed is not None and parsed <= utc_today():
+        return False
+    folder = key.split(f"ingestion_date={date}/", 1)[0] + f"ingestion_date={date}/"
+    if folder not in _reported:
+        _reported.add(folder)
+        why = "is not a date (YYYY-MM-DD)" if parsed is None else f"is after today ({utc_today()}, UTC)"
+        log.warning("%s: ingestion date %r %s; planning ignores its folder and leaves it alone: "
+                    "rename the folder to the day it was fetched, or delete it", key, date, why)
+    return True
 
 
 def page_name(number: int) -> str:
@@ -190,8 +244,10 @@ class LakeView:
                 match = parser.match(key)
                 if not match:
                     continue
-                state = states.setdefault(tuple(match[k] for k in keys), PartitionState())
                 date, rest = match["ingestion_date"], match["rest"]
+                if date is not None and _unusable_date(key, date):
+                    continue
+                state = states.setdefault(tuple(match[k] for k in keys), PartitionState())
                 if date is None:
                     state.out_of_plan |= rest == OUT_OF_PLAN
                 elif rest == DATA_FILE:
@@ -244,6 +300,45 @@ def scope_values(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> d
         given = entry.partitions.get(key, config.scope.get(name) if name else None)
         values[key] = None if given is None else tuple(str(value) for value in given)
     return values
+
+
+def outside_scope(config: Config, endpoints: Mapping[str, Endpoint],
+                  selection: Selection) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Partition key -> (its selected values that no selected endpoint will ever plan, the values
+    the scope has for it). A plan of them is empty whatever the lake holds, and would not say why.
+
+    A derived endpoint's partitions come from endpoints of the scope, so it admits what they
+    enumerate; a key no selected endpoint has is checked against every enabled one; a key some
+    endpoint derives with no scope behind it (a team id) is not checked at all."""
+    from_scope: dict[str, dict[str, None]] = {}
+    for entry in config.endpoints:
+        endpoint = endpoints[entry.plugin]
+        if endpoint.partition_source == "scope":
+            for key, values in scope_values(entry, endpoint, config).items():
+                from_scope.setdefault(key, {}).update(dict.fromkeys(values or ()))
+
+    def admitted(entries: list[EndpointConfig], key: str) -> tuple[str, ...] | None:
+        found: dict[str, None] = {}
+        for entry in entries:
+            endpoint = endpoints[entry.plugin]
+            values = (scope_values(entry, endpoint, config)[key] if endpoint.partition_source == "scope"
+                      else tuple(from_scope.get(key, ())))
+            if not values:
+                return None  # unknown until derived: nothing to check against
+            found.update(dict.fromkeys(values))
+        return tuple(found) if entries else None  # no endpoint has the key: it filters nothing
+
+    def having(entries: Iterable[EndpointConfig], key: str) -> list[EndpointConfig]:
+        return [entry for entry in entries if key in endpoints[entry.plugin].partition_keys]
+
+    selected = [entry for entry in config.endpoints if not selection.endpoints or entry.name in selection.endpoints]
+    result = {}
+    for key, values in selection.partitions.items():
+        allowed = admitted(having(selected, key) or having(config.endpoints, key), key)
+        outside = tuple(value for value in values if allowed is not None and value not in allowed)
+        if outside:
+            result[key] = (outside, allowed)
+    return result
 
 
 def _scope_partitions(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> Iterator[dict[str, str]]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import lease
-from .client import ApiClient, BudgetExhausted, FatalApiError, OutOfPlan, QuotaExhausted, Response
+from .client import KEY_ENV, ApiClient, BudgetExhausted, FatalApiError, OutOfPlan, QuotaExhausted, Response
 from .config import Config
 from .endpoints import Endpoint, check_items
 from .exit_codes import ExitCode
@@ -32,6 +32,10 @@ from .lease import LEASE_SECONDS, Lease
 from .planner import OUT_OF_PLAN, Plan, Selection, Task, page_name, plan, stages, today
 
 log = logging.getLogger(__name__)
+
+#: Stops that the next run resumes where they left off. Any other stop is an error that a rerun
+#: meets again: the summary's ``fix`` says what to change first.
+RESUMABLE = ("daily_quota", "max_requests", "interrupted")
 
 
 @dataclass
@@ -44,10 +48,12 @@ class Summary:
     stopped_reason: str | None = None
     failures: list[dict] = field(default_factory=list)
     day_remaining: int | None = None
+    #: what to change before running again, when the run stopped on an error no rerun gets past
+    fix: str | None = None
 
     @property
     def exit_code(self) -> ExitCode:
-        if self.stopped_reason in ("daily_quota", "max_requests", "interrupted"):
+        if self.stopped_reason in RESUMABLE:
             return ExitCode.STOPPED
         return ExitCode.FAILED if self.stopped_reason or self.failures else ExitCode.OK
 
@@ -385,11 +391,19 @@ class Runner:
                         self.lake.delete(f"{fetch.dir}/{page_name(number)}")
                 log.warning("%s: %s; recorded, later plans skip it", task.label, exc)
             elif isinstance(exc, FatalApiError):
-                self.summary.stopped_reason = self.summary.stopped_reason or f"fatal: {exc}"
+                if not self.summary.stopped_reason:
+                    self.summary.stopped_reason, self.summary.fix = f"fatal: {exc}", _fix(exc)
                 self.summary.failures.append({"partition": task.label, "error": str(exc)})
             else:
                 self.summary.failures.append({"partition": task.label, "error": f"{type(exc).__name__}: {exc}"})
                 log.error("%s failed: %s", task.label, exc)
+
+
+def _fix(exc: FatalApiError) -> str:
+    """What to change after an error the API will answer again to the same request."""
+    if KEY_ENV in str(exc):
+        return f"set {KEY_ENV} to a key the API accepts, then run again"
+    return "check the config's api.base_url and the endpoint's params (or its plugin), then run again"
 
 
 def ingest(config: Config, selection: Selection = Selection(), *, max_requests: int | None = None,

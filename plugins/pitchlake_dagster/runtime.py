@@ -57,6 +57,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from pitchlake.config import Config, lake_uri, load_config
 from pitchlake.dbt_sources import check_dbt_sources
+from pitchlake.exit_codes import ExitCode
 from pitchlake.lake import Layout, open_lake
 from pitchlake.planner import REFRESH_DAYS, LakeView, Selection
 from pitchlake.plugins import registry
@@ -189,6 +190,7 @@ def _merge(total: Summary, summary: Summary) -> Summary:
         pages_written=total.pages_written + summary.pages_written,
         out_of_plan=total.out_of_plan + summary.out_of_plan,
         stopped_reason=total.stopped_reason or summary.stopped_reason,
+        fix=total.fix or summary.fix,
         failures=[*total.failures, *summary.failures],
         day_remaining=summary.day_remaining if summary.day_remaining is not None else total.day_remaining,
     )
@@ -308,8 +310,10 @@ def endpoint_asset(
         metadata = _summary_metadata(summary, lake_path)
         if summary.stopped_reason or summary.failures:
             problems = [f"{failure['partition']}: {failure['error']}" for failure in summary.failures]
-            if summary.stopped_reason:
+            if summary.exit_code == ExitCode.STOPPED:
                 problems.insert(0, f"stopped early ({summary.stopped_reason}); the next run resumes where it stopped")
+            elif summary.stopped_reason:  # a rerun would meet it again
+                problems.insert(0, f"stopped: {summary.stopped_reason}" + (f"; {summary.fix}" if summary.fix else ""))
             raise Failure(description="\n".join(problems), metadata=metadata)
         return MaterializeResult(metadata={**metadata, "dagster/row_count": pitchlake.row_count(endpoint, selected)})
 

@@ -10,6 +10,7 @@ too (``from pitchlake_sandbox import Sandbox``).
 
 # No ``from __future__ import annotations``: typer reads the commands' annotations at run time,
 # and those of ``demo`` name the engine's option types, imported inside the hook.
+import errno
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -64,6 +65,31 @@ def _faults(spec: str) -> str:
     return spec
 
 
+def _plan_seasons(value: str | None) -> str | None:
+    from .server import _plan
+
+    try:
+        _plan(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a season or a range of seasons (2024, 2022-2024)") from None
+    return value
+
+
+def _listen(sandbox: "Sandbox") -> None:
+    """Bind the port, or exit 2 with one line: a port in use is a usage problem, not a crash."""
+    from pitchlake.exit_codes import ExitCode
+
+    try:
+        sandbox.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            typer.echo(f"port {sandbox.port} on {sandbox.host} is in use: stop what listens there, or pick "
+                       "another with --port (0 picks a free one)", err=True)
+        else:
+            typer.echo(f"cannot listen on {sandbox.host}:{sandbox.port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(ExitCode.INVALID) from None
+
+
 def _today(value: str | None) -> str | None:
     if value is not None:
         try:
@@ -75,25 +101,27 @@ def _today(value: str | None) -> str | None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8080,
-    data: Annotated[list[Path], typer.Option("--data", help="Folder of recorded envelopes served first (repeatable).",
-                                             exists=True, file_okay=False)] = [],
-    per_minute: Annotated[int, typer.Option(help="Requests a key may make per minute.", min=1)] = 300,
-    per_day: Annotated[int, typer.Option(help="Requests a key may make per day (until POST /_sandbox/new-day).",
-                                         min=1)] = 7500,
-    latency_ms: Annotated[float, typer.Option(help="Milliseconds added to every API request.", min=0)] = 0,
-    faults: Annotated[str, typer.Option(help=FAULTS_HELP, callback=_faults)] = "",
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic data and of fraction faults.")] = 0,
-    key: Annotated[list[str], typer.Option("--key", help=f"A valid API key (repeatable; default {DEFAULT_KEY}).")] = [],
-    today: Annotated[str | None, typer.Option(help="The date the sandbox believes it is (YYYY-MM-DD); decides "
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on; 0 picks a free one.")] = 8080,
+    data: Annotated[list[Path], typer.Option("--data", metavar="DIR", help="Folder of recorded envelopes served first "
+                                             "(repeatable).", exists=True, file_okay=False)] = [],
+    per_minute: Annotated[int, typer.Option(metavar="N", help="Requests a key may make per minute.", min=1)] = 300,
+    per_day: Annotated[int, typer.Option(metavar="N", help="Requests a key may make per day (until POST "
+                                         "/_sandbox/new-day).", min=1)] = 7500,
+    latency_ms: Annotated[float, typer.Option(metavar="MS", help="Milliseconds added to every API request.", min=0)] = 0,
+    faults: Annotated[str, typer.Option(metavar="RULES", help=FAULTS_HELP, callback=_faults)] = "",
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the synthetic data and of fraction faults.")] = 0,
+    key: Annotated[list[str], typer.Option("--key", metavar="KEY",
+                                           help=f"A valid API key (repeatable; default {DEFAULT_KEY}).")] = [],
+    today: Annotated[str | None, typer.Option(metavar="YYYY-MM-DD", help="The date the sandbox believes it is; decides "
                                                       "the current season and which matches are played. Default: today (UTC).",
                                                  callback=_today)] = None,
-    teams: Annotated[int, typer.Option(help="Clubs in a synthetic league season.", min=18, max=24)] = 20,
-    plan_seasons: Annotated[str | None, typer.Option(help="Seasons the plan covers, e.g. 2022-2024; others get "
-                                                             "the 'plan' error. Default: all.")] = None,
-    minute_seconds: Annotated[float, typer.Option(help="Length of the per-minute window (shorter for tests).",
-                                                  min=0.1)] = 60.0,
+    teams: Annotated[int, typer.Option(metavar="N", help="Clubs in a synthetic league season.", min=18, max=24)] = 20,
+    plan_seasons: Annotated[str | None, typer.Option(metavar="FIRST-LAST", help="Seasons the plan covers, e.g. 2022-2024; "
+                                                             "others get the 'plan' error. Default: all.",
+                                                     callback=_plan_seasons)] = None,
+    minute_seconds: Annotated[float, typer.Option(metavar="SECONDS", help="Length of the per-minute window (shorter for "
+                                                  "tests).", min=0.1)] = 60.0,
 ) -> None:
     """Serve the API on HOST:PORT until SIGINT or SIGTERM; prints the base URL once listening."""
     import signal
@@ -107,7 +135,8 @@ def serve(
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with sandbox:
+    _listen(sandbox)
+    try:
         skipped = sandbox.recorded.skipped
         typer.echo(f"pitchlake sandbox serving the API-Football v3 API at {sandbox.url} "
                    f"({len(sandbox.recorded.envelopes)} recorded envelopes, {len(skipped)} files skipped)")
@@ -115,6 +144,8 @@ def serve(
             typer.echo(f"  skipped {reason}", err=True)
         while not stop.wait(0.5):
             pass
+    finally:
+        sandbox.stop()
     typer.echo("pitchlake sandbox stopped")
 
 
@@ -124,14 +155,15 @@ def serve(
 def register_commands(cli: typer.Typer) -> None:
     """``pitchlake sandbox serve`` and ``pitchlake demo``."""
     # Here, not at the top: pitchlake.cli imports the plugins while it is being imported.
-    from pitchlake.cli import ConfigOption, VerboseOption
+    from pitchlake.cli import ConfigOption, HelpGroup, VerboseOption
     from pitchlake.config import DEFAULT_CONFIG
 
-    cli.add_typer(app, name="sandbox", help="An API-Football compatible server for development and tests.")
+    cli.add_typer(app, name="sandbox", cls=HelpGroup, help="An API-Football compatible server for development and tests.")
 
     @cli.command()
     def demo(config: ConfigOption = DEFAULT_CONFIG,
-             data: Annotated[list[Path], typer.Option("--data", help="Recorded envelopes the sandbox serves first (repeatable).")] = [],
+             data: Annotated[list[Path], typer.Option("--data", metavar="DIR",
+                                                     help="Recorded envelopes the sandbox serves first (repeatable).")] = [],
              verbose: VerboseOption = False) -> None:
         """The main job end to end on the embedded defaults: an in-process sandbox API, the config's lake."""
         from .demo import demo as run
