@@ -39,6 +39,11 @@ def test_demo_ingests_transforms_and_prints_the_real_table_then_costs_nothing_ag
     # 51 for the recorded 2024 season; the current season (2026) is the sandbox's synthetic one, as of today
     spent = int(re.search(r"API requests: (\d+);", first.stdout).group(1))
     assert spent > 51 and f"the sandbox counted {spent} request(s)" in first.stdout
+    # which data is real: the recorded season's; the rest is synthesised, and the demo says so
+    assert f"recorded in {ROOT / 'tests' / 'data' / 'api-football'} where it has them, and synthesised the rest" in first.stdout
+    assert "the sandbox plays a Pro plan (300 a minute, 7500 a day), not the config's" in first.stdout
+    assert f"built {project / 'warehouse' / 'pitchlake.duckdb'} from the lake file://{project / 'lake'}" in first.stdout
+    assert "adj: API - Pts, a deduction or bonus the API applied" in first.stdout
     assert (project / "lake" / "raw" / "fixtures" / "season=2024" / "league_id=39").is_dir()
     assert (project / "warehouse" / "pitchlake.duckdb").is_file()
     # The real 2024-25 Premier League: Liverpool champions on 84, Southampton last on 12.

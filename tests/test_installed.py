@@ -238,6 +238,7 @@ def test_demo_works_from_an_empty_folder(venv, tmp_path):
     assert "creating one, as `pitchlake init` does" in out
     requests = int(re.search(r"API requests: (\d+);", out).group(1))
     assert requests > 0 and f"the sandbox counted {requests} request(s)" in out
+    assert "no recorded responses given (--data): every answer is synthesised" in out, "the demo says its data is made up"
     assert re.search(r"^\s+1 \S", out, re.M), "it ends with a league table"
     assert (empty / "config" / "endpoints.json").is_file() and (empty / "warehouse" / "pitchlake.duckdb").is_file()
 

@@ -22,6 +22,10 @@ from pitchlake.runner import Summary, ingest
 from . import DEFAULT_KEY
 from .server import Sandbox
 
+#: What the table's last columns are: the check of the computed table against the API's.
+LEGEND = ("Pts: points computed from the finished matches; API: the points API-Football's standings give; "
+          "adj: API - Pts, a deduction or bonus the API applied")
+
 #: The demo plays a Pro plan against its sandbox: the shipped config's Free plan (10 a minute)
 #: would make a first demo take minutes.
 DEMO_LIMITS = Limits(per_day=7500, per_minute=300)
@@ -41,7 +45,7 @@ def run_demo(config: Config, data: list[Path], seed: int = 0) -> tuple[Summary, 
 
 def demo(config: Path, data: list[Path], verbose: bool) -> None:
     """The ``pitchlake demo`` command: ingest from the sandbox (while dbt parses), build, print the table."""
-    from pitchlake.transform import format_league_table, league_table, run_dbt, start_dbt
+    from pitchlake.transform import duckdb_path, format_league_table, league_table, run_dbt, start_dbt
 
     _logging(verbose)
     if config == DEFAULT_CONFIG and not config.exists():
@@ -55,6 +59,8 @@ def demo(config: Path, data: list[Path], verbose: bool) -> None:
     loaded = _load(config)
 
     out.print(f"pitchlake demo: sandbox API -> {loaded.lake.uri} (scope: seasons {list(loaded.scope.values('seasons'))}, leagues {list(loaded.scope.values('leagues'))})", markup=False)
+    out.print(f"the sandbox plays a Pro plan ({DEMO_LIMITS.per_minute} a minute, {DEMO_LIMITS.per_day} a day), "
+              "not the config's: the quota below is its own", markup=False)
     # dbt's parse needs nothing from the lake: it runs while the ingest does, on the other core,
     # and leaves the partial parse that makes the build after the ingest seconds quicker.
     parse = start_dbt(loaded, command="parse", args=["--quiet"])
@@ -64,6 +70,12 @@ def demo(config: Path, data: list[Path], verbose: bool) -> None:
         summary, stats = run_demo(loaded, data)
         _report(summary, as_json=False)
         out.print(f"the sandbox counted {stats['total']} request(s)", markup=False)
+        recorded = ", ".join(str(path) for path in data)
+        out.print(f"the sandbox answered from the API-Football responses recorded in {recorded} where it has them, and "
+                  "synthesised the rest (made-up names and numbers in the API's shapes): the table of a recorded season "
+                  "is real; synthetic players, lineups and events are not" if recorded else
+                  "no recorded responses given (--data): every answer is synthesised, made-up names and numbers in "
+                  "the API's shapes", markup=False)
         if summary.api_requests == 0:
             out.print("nothing new: the lake already had everything (smart resume spent no credits)", markup=False)
         if summary.exit_code:
@@ -77,4 +89,6 @@ def demo(config: Path, data: list[Path], verbose: bool) -> None:
     status = run_dbt(loaded, args=["--quiet"], check_sources=False)
     if status:
         raise typer.Exit(status)
+    out.print(f"built {duckdb_path(loaded)} from the lake {loaded.lake.uri}; `pitchlake transform` rebuilds it", markup=False)
     out.print(format_league_table(league_table(loaded)), markup=False)
+    out.print(LEGEND, markup=False)
