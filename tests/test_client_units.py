@@ -133,3 +133,15 @@ def test_the_backoff_ceiling_is_sixty_seconds(monkeypatch):
     monkeypatch.setattr("random.uniform", lambda low, high: high)  # always the ceiling
     assert client.get("teams", {"league": 39}) == "answer"
     assert slept == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60, 60]
+
+
+def test_a_request_that_cannot_be_sent_is_fatal_not_retried():
+    """A header requests refuses to send (a line break in api.rapidapi_host, should the config
+    escape validation) fails the same way on every retry: one fatal error, no backoff."""
+    slept: list[float] = []
+    config = ApiConfig(base_url="http://127.0.0.1:9", auth="rapidapi", rapidapi_host="host\r\nX-Evil: 1",
+                       limits=Limits(per_day=100, per_minute=10), max_retries=5)
+    client = ApiClient(config, key="a-key", sleep=slept.append)
+    with pytest.raises(FatalApiError, match="cannot be sent .*api.rapidapi_host"):
+        client.get("leagues", {"id": "39"})
+    assert slept == [], "never retried"

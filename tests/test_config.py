@@ -148,6 +148,8 @@ INVALID = [
     ("missing-api", delete_at(["api"]), "/", "'api' is a required property"),
     ("wrong-version", set_at(["version"], 2), "/version", "expected 1"),
     ("bad-auth-style", set_at(["api", "auth"], "bearer"), "/api/auth", 'expected one of "apisports", "rapidapi"'),
+    ("rapidapi-host-with-a-line-break", set_at(["api", "rapidapi_host"], "api-football-v1.p.rapidapi.com\r\nX-Evil: 1"),
+     "/api/rapidapi_host", "expected a host name"),
     ("base-url-not-http", set_at(["api", "base_url"], "ftp://x"), "/api/base_url", "expected an http:// or https:// URL"),
     ("base-url-with-query", set_at(["api", "base_url"], "https://v3.football.api-sports.io/?key=abc"), "/api/base_url", "without credentials, query"),
     ("per-minute-zero", set_at(["api", "limits", "per_minute"], 0), "/api/limits/per_minute", "expected at least 1"),

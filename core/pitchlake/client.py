@@ -253,6 +253,11 @@ class ApiClient:
             body = http.content
         except requests.Timeout:
             raise TransientApiError(f"timeout after {self.config.timeout_seconds}s") from None
+        except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema) as exc:
+            # Refused before anything was sent, and so again on every retry: the config is at fault.
+            raise FatalApiError(f"the request cannot be sent ({type(exc).__name__}): check api.base_url and "
+                                "api.rapidapi_host") from None
         except requests.RequestException as exc:
             # urllib3 messages can carry the URL, never the key (it travels in a header), but be safe.
             raise TransientApiError(redact(f"connection failed: {type(exc).__name__}: {exc}", self._key)) from None
