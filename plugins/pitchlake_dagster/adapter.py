@@ -88,6 +88,15 @@ def _variable(name: str) -> str:
     return variable
 
 
+def _first_entries(context: RenderContext) -> dict[str, str]:
+    """Plugin -> the name of its first enabled entry: what an endpoint that needs the plugin
+    depends on and derives from."""
+    first: dict[str, str] = {}
+    for entry in context.config.endpoints:
+        first.setdefault(entry.plugin, entry.name)
+    return first
+
+
 def _partition_values(context: RenderContext) -> dict[str, dict[str, set[str]]]:
     """Entry name -> the values of each partition key the config gives for it (the scope's list
     the endpoint names for the key, or the entry's ``partitions``).
@@ -97,9 +106,7 @@ def _partition_values(context: RenderContext) -> dict[str, dict[str, set[str]]]:
     seasons whose teams it fetches, ``venues`` by the leagues whose countries it fetches. The
     engine reads those sources through the run's selection, so a partition fetches what its own
     league (season) derives, and a team or country shared with another is still fetched once."""
-    first_entry: dict[str, str] = {}
-    for entry in context.config.endpoints:
-        first_entry.setdefault(entry.plugin, entry.name)
+    first_entry = _first_entries(context)
     result: dict[str, dict[str, set[str]]] = {}
     for stage in context.stages:
         for entry, endpoint in stage:
@@ -118,9 +125,7 @@ def raw_assets(context: RenderContext) -> list[RawAsset]:
     """The enabled endpoints in dependency order, each depending on the first enabled entry of
     every plugin it derives from, and on the endpoint whose data says whether it has any
     (``gated_by``: API-Football's ``leagues``, for its coverage flags)."""
-    first_entry: dict[str, str] = {}
-    for entry in context.config.endpoints:
-        first_entry.setdefault(entry.plugin, entry.name)
+    first_entry = _first_entries(context)
     values = _partition_values(context)
     assets = []
     for stage in context.stages:
