@@ -17,14 +17,16 @@
   {{ return((newest - modules.datetime.timedelta(days=var('lookback_days', 3) | int)).isoformat()) }}
 {%- endmacro %}
 
-{#- `true` on a full build; `<column> >= <cutoff>` on an incremental one. -#}
+{#-
+  The fetches a model may read: none dated after today (UTC), which pitchlake never writes but an
+  older version did when PITCHLAKE_TODAY was set in the future (the planner ignores such folders
+  too); and on an incremental run, only `<column> >= <cutoff>`. Both dates are inlined constants.
+-#}
 {% macro lookback_filter(column='ingestion_date') -%}
   {%- set cutoff = pitchlake.lookback_cutoff(column) -%}
-  {%- if cutoff -%}
-    {{ column }} >= cast('{{ cutoff }}' as date)
-  {%- else -%}
-    true
-  {%- endif -%}
+  {%- set today = modules.datetime.datetime.now(modules.pytz.utc).date().isoformat() -%}
+  {{ column }} <= cast('{{ today }}' as date)
+  {%- if cutoff %} and {{ column }} >= cast('{{ cutoff }}' as date){% endif -%}
 {%- endmacro %}
 
 {#- On incremental runs: drop rows of `relation_alias` whose key the target holds from a newer ingestion_date. -#}
@@ -72,8 +74,7 @@
   choice is made in SQL instead (same rows, no pruning).
 -#}
 {% macro newest_fetches(relation, partition_keys, column='ingestion_date') -%}
-  {%- set cutoff = pitchlake.lookback_cutoff(column) -%}
-  {%- set window = column ~ " >= cast('" ~ cutoff ~ "' as date)" if cutoff else 'true' -%}
+  {%- set window = pitchlake.lookback_filter(column) -%}
   {%- set files = [] -%}
   {%- if execute -%}
     {%- set newest = run_query(

@@ -9,10 +9,10 @@
 }}
 
 {#-
-  One row per fixture whose details (events, lineups, statistics) were fetched, from its newest
-  fetch. The nested arrays are kept as JSON for the models that unnest them
-  (int_api_football__fixture_events, _lineups, _statistics); the match itself is in
-  stg_api_football__fixtures.
+  One row per fixture whose details (events, lineups, team and player statistics) were fetched,
+  from its newest fetch. The nested arrays are kept as JSON for the models that unnest them
+  (int_api_football__fixture_events, _lineups, _statistics, _player_statistics); the match itself
+  is in stg_api_football__fixtures.
 -#}
 
 with
@@ -43,6 +43,7 @@ renamed as (
             ('events', 'json', 'events'),
             ('lineups', 'json', 'lineups'),
             ('statistics', 'json', 'team_statistics'),
+            ('players', 'json', 'player_statistics'),
         ]) }},
         ingestion_date,
         filename
