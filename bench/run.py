@@ -31,6 +31,8 @@ BENCHMARKS = {
     "planning": ("bench_planning.py", [], ["--partitions", "2000", "--repeat", "2"]),
     "memory": ("bench_memory.py", [], ["--pages", "300"]),
     "credits": ("bench_credits.py", [], []),
+    "ratelimit": ("bench_ratelimit.py", [], []),
+    "freshness": ("bench_freshness.py", [], []),
     "plugins": ("bench_plugin_load.py", [], ["--repeat", "2"]),
     "dbt": ("bench_dbt.py", [], ["--quick"]),
     "install": ("bench_install.py", [], []),

@@ -32,14 +32,14 @@ raw_leagues = endpoint_asset(
     "leagues",
     partitions=BY_LEAGUE_ID,
     api_path="leagues",
-    refresh="daily",
+    refresh="weekly",
     description="A league with all its seasons and their coverage flags.",
 )
 raw_teams = endpoint_asset(
     "teams",
     partitions=BY_LEAGUE_ID_SEASON,
     api_path="teams",
-    refresh="daily",
+    refresh="weekly",
     description="The teams of a league season, with their home venue.",
 )
 raw_fixtures = endpoint_asset(
@@ -53,7 +53,7 @@ raw_venues = endpoint_asset(
     "venues",
     partitions=BY_LEAGUE_ID,
     api_path="venues",
-    refresh="daily",
+    refresh="weekly",
     description="The venues of each country that has a league of the scope.",
     deps=[raw_leagues],
 )
@@ -69,15 +69,15 @@ raw_standings = endpoint_asset(
     "standings",
     partitions=BY_LEAGUE_ID_SEASON,
     api_path="standings",
-    refresh="daily",
+    refresh="weekly",
     description="The league table(s) of a league season.",
-    deps=[raw_leagues],
+    deps=[raw_fixtures, raw_leagues],
 )
 raw_players = endpoint_asset(
     "players",
     partitions=BY_LEAGUE_ID_SEASON,
     api_path="players",
-    refresh="daily",
+    refresh="monthly",
     description="Every player of a league season with his season statistics (20 a page).",
     deps=[raw_leagues],
 )

@@ -23,10 +23,11 @@ UNIT_FILES = {
 #: `--dist loadfile --no-loadscope-reorder` (make test) the workers take the files in this order,
 #: so the long ones start first and the workers finish together; the other files follow.
 SLOWEST_FIRST = [
-    "test_installed.py", "test_dbt_duckdb.py", "test_dagster.py", "test_ingest.py", "test_dbt_snowflake.py",
-    "test_fault_matrix.py", "test_dagster_factory.py", "test_demo.py", "test_terraform.py", "test_external_plugin.py",
-    "test_dbt_synthetic_lake.py", "test_secrets.py", "test_chaos.py", "test_lake_protocol.py", "test_planner.py",
-    "test_dbt_s3.py", "test_concurrent_ingest.py",
+    "test_installed.py", "test_dagster.py", "test_dbt_duckdb.py", "test_ingest.py", "test_dbt_snowflake.py",
+    "test_fault_matrix.py", "test_dagster_factory.py", "test_hostile_inputs.py", "test_demo.py", "test_terraform.py",
+    "test_external_plugin.py", "test_corrupt_lake.py", "test_dbt_synthetic_lake.py", "test_chaos.py", "test_secrets.py",
+    "test_dbt_s3.py", "test_lake_protocol.py", "test_planner.py", "test_fuzz.py", "test_sandbox_data.py",
+    "test_concurrent_ingest.py",
 ]
 #: Files that write the same place in the checkout run on one worker, after the file they name:
 #: test_dagster.py's dagster-dbt manifest and the webserver's code location share dbt/target.

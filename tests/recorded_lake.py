@@ -60,4 +60,11 @@ def write_recorded_lake(root: str | Path, *, data_dir: str | Path = RECORDED, in
         (oop / "_out_of_plan.json").write_text(json.dumps({"errors": {"plan": "Free plans do not have access to this season"}}))
         # a temp file of an interrupted local put (its name starts with '.'), next to a data.json
         (root / data_key("teams", {"season": 2024, "league_id": 39}, ingestion_date)).with_name(".data.json.3f9a").write_text("{ not json")
+        # folders an older pitchlake wrote under a bad PITCHLAKE_TODAY: a date that is no date, and
+        # one in the future (it would be the newest fetch of PL 2024, with a single fixture)
+        one_match = json.loads((data_dir / "fixtures/pl_39_2024_footballay.json").read_text())["response"][:1]
+        for date in ("garbage", "2999-01-01"):
+            target = root / data_key("fixtures", {"season": 2024, "league_id": 39}, date)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("{ not json" if date == "garbage" else json.dumps(envelope("fixtures", {}, one_match)))
     return root

@@ -508,3 +508,13 @@ def test_plugin_manager_registers_every_endpoint_from_pitchlake(monkeypatch):
         assert endpoint is BY_NAME[name]
         provider = registry.provider("endpoint", name)
         assert (provider.distribution, provider.plugin) == ("pitchlake", "api_football")
+
+
+@pytest.mark.parametrize("parameters", [[], 1.5, "season=2024", None])
+def test_merging_pages_whose_parameters_are_no_object_keeps_their_items(parameters):
+    """The API sends `parameters: []` for a request without any; a page saved with anything else
+    there must still merge, or its partition could never be completed (found by tests/test_fuzz.py)."""
+    page = {"get": "players", "parameters": parameters, "errors": [], "results": 1, "paging": {"current": 1, "total": 1},
+            "response": [{"player": {"id": 1}}]}
+    merged = BY_NAME["players"].merge([page])
+    assert merged["response"] == [{"player": {"id": 1}}] and not merged["parameters"]

@@ -4,15 +4,19 @@ arithmetic. Everything that crosses HTTP is tested against the sandbox in test_i
 import pytest
 
 from pitchlake.client import (
+    BODY_CHUNK_BYTES,
+    MAX_BODY_BYTES,
     ApiClient,
     BadResponse,
     Budget,
     BudgetExhausted,
     FatalApiError,
     OutOfPlan,
+    OverLimit,
     QuotaExhausted,
     RateLimiter,
     TransientApiError,
+    _read_body,
     classify,
 )
 from pitchlake.config import ApiConfig, Limits
@@ -47,25 +51,90 @@ class FakeClock:
 
 
 def test_rate_limiter_never_admits_more_than_the_limit_in_any_window():
+    """Alone, it fills the window to the limit less one: the place left free is for another client
+    spending the same key, whose refused requests no header would show us."""
     clock = FakeClock()
-    limiter = RateLimiter(per_minute=10, window=61, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
     sent = []
     for _ in range(35):
         limiter.acquire()
         sent.append(clock.now)
     for start in sent:
-        assert sum(1 for t in sent if start <= t < start + 61) <= 10
+        assert sum(1 for t in sent if start <= t < start + 61) == 9 or start > sent[-1] - 61
     # and it is not slower than it must be: 35 requests need three full windows of waiting
-    assert sent[-1] == pytest.approx(3 * 61)
+    assert sent[-1] == pytest.approx(3 * 61, abs=0.01)
 
 
 def test_rate_limiter_believes_the_server_when_it_counts_more():
     clock = FakeClock()
-    limiter = RateLimiter(per_minute=10, window=61, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
     limiter.acquire()
     limiter.observe(minute_remaining=0)  # another client spent the rest of the minute
     limiter.acquire()
-    assert clock.now == pytest.approx(61)
+    assert clock.now == pytest.approx(61, abs=0.01)
+
+
+@pytest.mark.parametrize("remaining, waited", [(0, 61), (None, 61), (4, 0)], ids=["full", "no-header", "room-left"])
+def test_a_rate_limit_answer_waits_for_the_window_only_when_the_window_is_full(remaining, waited):
+    """A rateLimit answer whose X-RateLimit-Remaining is 0 (or absent), to a client holding nothing of
+    the window: what the others hold is believed for a window, then one request goes. One that says
+    the minute has room left is a glitch: the next request goes at once, after only the retry's
+    backoff (not a flat minute)."""
+    clock = FakeClock()
+    limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.observe(remaining)
+    limiter.after_rate_limit(remaining)
+    limiter.acquire()
+    assert clock.now == pytest.approx(waited, abs=0.01)
+
+
+def test_after_a_rate_limit_answer_the_next_request_waits_for_our_own_window_not_a_flat_minute():
+    """Another client holds 5 places of a 10-a-minute window, we hold 3 (sent at 0, 1 and 2 s,
+    answered half a second later). At 30 s the other spends the rest and our request is refused: the
+    window is full. The next one goes when two of ours have left the window (one for the place kept
+    free), at 62.5 s, not a minute after the refusal (91.5 s); the refused request is not counted."""
+    clock = FakeClock()
+    limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
+    for i in range(3):
+        clock.now = i
+        limiter.acquire()
+        clock.now = i + 0.5
+        limiter.observe(10 - 5 - (i + 1))
+    clock.now = 30
+    limiter.acquire()
+    assert clock.now == 30, "the picture had room: 10 - 1 kept free - 5 theirs - 3 ours"
+    clock.now = 30.5
+    limiter.observe(0)
+    limiter.after_rate_limit(0)
+    limiter.acquire()
+    assert clock.now == pytest.approx(62.5, abs=0.01)
+
+
+def test_the_others_share_is_believed_until_a_newer_answer_says_otherwise():
+    """Another client holds 6 of the 10 places: we take 3 (9 less its 6), sent at 0, 1 and 2 s and
+    answered half a second later, and wait. When our first leaves the window (61.5 s), a request goes,
+    and its answer says the other's requests have left it too: the window fills again at once."""
+    clock = FakeClock()
+    limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
+    sent = []
+
+    def request(remaining):
+        limiter.acquire()
+        sent.append(clock.now)
+        clock.now += 0.5
+        limiter.observe(remaining)
+
+    for i in range(3):
+        clock.now = i
+        request(10 - 6 - (i + 1))
+    clock.now = 10
+    request(10 - 1)  # the server's window holds this one only
+    for i in range(7):
+        request(10 - 1 - (i + 1))
+    assert sent[:3] == [0, 1, 2]
+    assert sent[3] == pytest.approx(61.5, abs=0.01), "no room until the first of ours left the window"
+    assert sent[-1] == pytest.approx(61.5 + 7 * 0.5, abs=0.01), "then one after the other, as answered"
 
 
 def test_budget_stops_at_max_requests_and_at_the_daily_quota():
@@ -145,3 +214,61 @@ def test_a_request_that_cannot_be_sent_is_fatal_not_retried():
     with pytest.raises(FatalApiError, match="cannot be sent .*api.rapidapi_host"):
         client.get("leagues", {"id": "39"})
     assert slept == [], "never retried"
+    assert client.budget.used == 0, "nothing was sent, so no request is counted"
+
+
+def test_a_request_never_sent_is_given_back_to_the_budget():
+    """Reserved before sending (so that concurrent workers cannot overshoot), spent only when the
+    request left: a request refused before it left (no connection, a header requests will not send)
+    is given back, and --max-requests still counts only what was sent."""
+    budget = Budget(max_requests=2)
+    budget.reserve()
+    budget.reserve()
+    with pytest.raises(BudgetExhausted):
+        budget.reserve()  # two in flight: a third worker must wait for them
+    budget.settle(sent=False)
+    budget.settle(sent=True)
+    assert (budget.used, budget.reserved) == (1, 0)
+    budget.reserve()
+    budget.settle(sent=True)
+    with pytest.raises(BudgetExhausted):
+        budget.reserve()
+    assert budget.used == 2
+
+    daily = Budget()
+    daily.observe(day_remaining=1)
+    daily.reserve()
+    daily.settle(sent=False)
+    daily.reserve()  # the quota left was not spent by a request that never left
+    daily.settle(sent=True)
+    assert daily.day_remaining == 0
+
+
+class Endless:
+    """What _read_body reads of an answer: its headers and as many chunks as it asks for."""
+
+    def __init__(self, headers=None):
+        self.headers = headers or {}
+        self.served = 0
+
+    def iter_content(self, size):
+        while True:
+            self.served += 1
+            yield b" " * size
+
+
+def test_a_body_over_the_limit_is_refused_as_it_streams_in():
+    """Without a Content-Length to refuse it by (chunked, or compressed on the wire), the body is
+    read a chunk at a time and given up on once it passes MAX_BODY_BYTES: no more than the limit and
+    one chunk is ever held, however much the server would send."""
+    answer = Endless()
+    with pytest.raises(OverLimit, match=rf"over the limit of 16 MiB \(MAX_BODY_BYTES\): {MAX_BODY_BYTES + BODY_CHUNK_BYTES} bytes read"):
+        _read_body(answer)
+    assert answer.served == MAX_BODY_BYTES // BODY_CHUNK_BYTES + 1
+
+
+def test_a_body_whose_content_length_is_over_the_limit_is_not_read():
+    answer = Endless({"Content-Length": str(MAX_BODY_BYTES + 1)})
+    with pytest.raises(OverLimit, match=rf"the body is {MAX_BODY_BYTES + 1} bytes \(its Content-Length\), over the limit of 16 MiB"):
+        _read_body(answer)
+    assert answer.served == 0

@@ -33,17 +33,17 @@ def test_shipped_config_loads_into_a_typed_model():
     assert config.scope.values("leagues") == (39,) and config.scope["current_season"] == 2026
     assert config.api.limits.per_minute == 10
     assert config.lake.uri == f"file://{ROOT}/lake"  # file://./lake, in the project folder
-    assert all(endpoint.refresh == "daily" for endpoint in config.endpoints)
+    assert all(endpoint.refresh == "auto" for endpoint in config.endpoints)
 
 
 def test_the_config_keeps_its_defaults_for_the_adapters(tmp_path):
     """The Step Functions adapter's one schedule is ``defaults.schedule``, read from the model."""
-    assert load_config(SHIPPED).defaults == Defaults(refresh="daily", schedule="0 6 * * *")
+    assert load_config(SHIPPED).defaults == Defaults(refresh="auto", schedule="0 6 * * *")
     document = shipped()
     document["defaults"] = {"schedule": "30 4 * * 1"}
     document["endpoints"] = [{"plugin": "leagues"}, {"plugin": "teams", "schedule": "0 1 * * *"}]
     config = load_config(write(tmp_path, document))
-    assert config.defaults == Defaults(refresh="daily", schedule="30 4 * * 1")
+    assert config.defaults == Defaults(refresh="auto", schedule="30 4 * * 1")
     assert [endpoint.schedule for endpoint in config.endpoints] == ["30 4 * * 1", "0 1 * * *"]
     del document["defaults"]
     assert load_config(write(tmp_path, document)).defaults == Defaults()
@@ -89,6 +89,49 @@ def test_environment_overrides_locations_only(monkeypatch):
     config = load_config(SHIPPED)
     assert config.lake.uri == "s3://elsewhere/raw"
     assert config.api.base_url == "http://127.0.0.1:9/"
+
+
+ENVIRONMENT = [
+    ("API_FOOTBALL_BASE_URL", "ftp://sandbox", "/api/base_url", "expected an http:// or https:// URL"),
+    ("API_FOOTBALL_BASE_URL", "https://v3.football.api-sports.io/?key=sk-5ecret", "/api/base_url", "without credentials, query or fragment"),
+    ("API_FOOTBALL_BASE_URL", "https://user:sk-5ecret@host", "/api/base_url", "without credentials"),
+    ("API_FOOTBALL_BASE_URL", "sk-5ecret", "/api/base_url", "expected an http:// or https:// URL"),
+    ("PITCHLAKE_LAKE", "sk-5ecret", "/lake/uri", "expected scheme://location, such as file://./lake or s3://bucket/prefix"),
+    ("PITCHLAKE_LAKE", "gs://sk-5ecret/lake", "/lake/uri", "no installed lake backend handles this scheme; installed: file://, s3://"),
+    ("PITCHLAKE_LAKE", "s3://SK_5ECRET/lake", "/lake/uri", "expected s3://bucket or s3://bucket/prefix, the bucket 3 to 63"),
+    ("PITCHLAKE_LAKE", "s3:///sk-5ecret", "/lake/uri", "expected s3://bucket or s3://bucket/prefix"),
+]
+
+
+@pytest.mark.parametrize("variable, value, pointer, message", ENVIRONMENT,
+                         ids=[f"{case[0]}-{index}" for index, case in enumerate(ENVIRONMENT)])
+def test_an_environment_override_is_checked_as_the_value_it_replaces(monkeypatch, variable, value, pointer, message):
+    """PITCHLAKE_LAKE and API_FOOTBALL_BASE_URL get the checks of lake.uri and api.base_url, the
+    message naming the variable and what was expected, never the value (it could hold a secret)."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as raised:
+        load_config(SHIPPED)
+    [line] = [str(problem) for problem in raised.value.problems]
+    assert line.startswith(f"{variable} (environment variable, overrides {pointer}): "), line
+    assert message in line and "5ecret" not in line.lower(), line
+
+
+def test_an_environment_problem_comes_with_the_configs_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("PITCHLAKE_LAKE", "lake")
+    document = shipped()
+    document["version"] = 2
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, document))
+    assert [str(problem).split(": ", 1)[0] for problem in raised.value.problems] == [
+        str(tmp_path / "endpoints.json"), "PITCHLAKE_LAKE (environment variable, overrides /lake/uri)"]
+
+
+def test_an_empty_environment_override_leaves_the_configs_value(monkeypatch):
+    """compose sets API_FOOTBALL_BASE_URL= (empty) to mean the real API: the config's base_url."""
+    monkeypatch.setenv("API_FOOTBALL_BASE_URL", "")
+    monkeypatch.setenv("PITCHLAKE_LAKE", "")
+    config = load_config(SHIPPED)
+    assert config.api.base_url == shipped()["api"]["base_url"] and config.lake.uri == f"file://{ROOT}/lake"
 
 
 def mutate(change):
@@ -171,9 +214,15 @@ INVALID = [
     ("layout-backslash", layout("raw\\{endpoint}/{partitions}"), "/lake/layout", "expected keys inside the lake"),
     ("layout-key-an-endpoint-lacks", mutate(lambda d: d.update(endpoints=[{"plugin": "leagues"}, {"plugin": "teams"}], lake={
         "uri": "file://./lake", "layout": "raw/{endpoint}/season={season}/league_id={league_id}/ingestion_date={ingestion_date}/data.json"})),
-        "/lake/layout", "endpoint 'leagues' has no partition key {season}; use {partitions}"),
+        "/lake/layout", "endpoint leagues has no partition key {season}; use {partitions}"),
     ("layout-without-ingestion-date", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/data.json"), "/lake/layout", "must end with '/ingestion_date={ingestion_date}/data.json'"),
     ("layout-missing-partition-key", set_at(["lake", "layout"], "raw/{endpoint}/season={season}/ingestion_date={ingestion_date}/data.json"), "/lake/layout", "missing partition key {league_id}"),
+    # a format spec writes keys the planner cannot read back (or, this wide, exhausts memory)
+    ("layout-format-width", layout("raw/{endpoint}/{partitions}/{endpoint:>99999999999}"), "/lake/layout", "no format spec"),
+    ("layout-format-pad", layout("raw/{endpoint:_<12}/{partitions}"), "/lake/layout", "no format spec"),
+    ("layout-conversion", layout("raw/{endpoint!r}/{partitions}"), "/lake/layout", "no format spec, conversion"),
+    ("layout-ingestion-date-twice", layout("raw/{endpoint}/{partitions}/ingestion_date={ingestion_date}"), "/lake/layout", "{ingestion_date} belongs only in the layout's end"),
+    ("layout-positional", layout("raw/{endpoint}/{0}/{partitions}"), "/lake/layout", "plain names in braces"),
     ("layout-unknown-placeholder", set_at(["lake", "layout"], "raw/{endpoint}/{partitions}/c={colour}/ingestion_date={ingestion_date}/data.json"), "/lake/layout", "unknown placeholder {colour}"),
     ("season-too-old", set_at(["scope", "seasons"], [1999]), "/scope/seasons/0", "expected at least 2008"),
     ("season-absurd", set_at(["scope", "seasons"], [2024, 10**40]), "/scope/seasons/1", "expected at most 2100"),
@@ -186,11 +235,13 @@ INVALID = [
     ("league-with-fraction", set_at(["scope", "leagues"], [39.0]), "/scope/leagues/0", "expected an integer"),
     ("league-in-exponent", set_at(["scope", "leagues"], [39, 1e40]), "/scope/leagues/1", "expected an integer"),
     ("league-absurd", set_at(["scope", "leagues"], [10**40]), "/scope/leagues/0", f"expected at most {INTEGER_MAX}"),
-    ("unknown-plugin", set_at(["endpoints", FIXTURES, "plugin"], "fixturez"), f"/endpoints/{FIXTURES}/plugin", "no installed plugin provides endpoint 'fixturez'; installed: "),
-    ("duplicate-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams"})), "/endpoints/11/plugin", "duplicate endpoint name 'teams' (also /endpoints/1)"),
-    ("duplicate-explicit-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams", "name": "fixtures"})), "/endpoints/11/name", "duplicate endpoint name 'fixtures'"),
-    ("undeclared-param", set_at(["endpoints", FIXTURES, "params"], {"colour": "red"}), f"/endpoints/{FIXTURES}/params/colour", "does not declare param 'colour'"),
-    ("undeclared-partition-key", set_at(["endpoints", FIXTURES, "partitions"], {"team_id": [1]}), f"/endpoints/{FIXTURES}/partitions/team_id", "has no partition key 'team_id'"),
+    ("unknown-plugin", set_at(["endpoints", FIXTURES, "plugin"], "fixturez"), f"/endpoints/{FIXTURES}/plugin", "no installed plugin provides endpoint fixturez; installed: "),
+    ("unknown-plugin-not-a-name", set_at(["endpoints", FIXTURES, "plugin"], "sk-live 5ecret"), f"/endpoints/{FIXTURES}/plugin",
+     "no installed plugin provides endpoint <not a name>; installed: "),
+    ("duplicate-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams"})), "/endpoints/11/plugin", "duplicate endpoint name teams (also /endpoints/1)"),
+    ("duplicate-explicit-name", mutate(lambda d: d["endpoints"].append({"plugin": "teams", "name": "fixtures"})), "/endpoints/11/name", "duplicate endpoint name fixtures"),
+    ("undeclared-param", set_at(["endpoints", FIXTURES, "params"], {"colour": "red"}), f"/endpoints/{FIXTURES}/params/colour", "does not declare param colour"),
+    ("undeclared-partition-key", set_at(["endpoints", FIXTURES, "partitions"], {"team_id": [1]}), f"/endpoints/{FIXTURES}/partitions/team_id", "has no partition key team_id"),
     ("path-traversal-partition-value", set_at(["endpoints", VENUES, "partitions"], {"country": ["../../etc"]}), f"/endpoints/{VENUES}/partitions/country/0",
      "unsafe value for partition key 'country': use letters, digits"),
     ("partition-value-not-of-the-column-type", set_at(["endpoints", FIXTURES, "partitions"], {"season": ["abc"]}), f"/endpoints/{FIXTURES}/partitions/season/0",
@@ -199,7 +250,7 @@ INVALID = [
      "'league_id' is an integer column"),
     ("partition-value-with-fraction", set_at(["endpoints", FIXTURES, "partitions"], {"season": [2024.5]}), f"/endpoints/{FIXTURES}/partitions/season/0",
      "expected a string or an integer"),
-    ("bad-refresh", set_at(["endpoints", 0, "refresh"], "monthly"), "/endpoints/0/refresh", 'expected one of "never", "daily", "weekly"'),
+    ("bad-refresh", set_at(["endpoints", 0, "refresh"], "hourly"), "/endpoints/0/refresh", 'expected one of "auto", "never", "daily", "weekly", "monthly"'),
     ("bad-schedule", set_at(["endpoints", 0, "schedule"], "every day"), "/endpoints/0/schedule", "expected a five-field cron expression"),
     ("bad-endpoint-name", set_at(["endpoints", 0, "name"], "Bad Name"), "/endpoints/0/name", "expected lower-case letters, digits and '_'"),
     ("endpoint-name-not-a-string", set_at(["endpoints", 0, "name"], ["leagues"]), "/endpoints/0/name", "expected a string"),

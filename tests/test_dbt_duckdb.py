@@ -127,7 +127,9 @@ def column_documentation_gaps(warehouse: Warehouse) -> dict[str, list[str]]:
 
 def test_recorded_build_reads_every_data_json_and_nothing_else(recorded):
     counts = dict(recorded.query("select 'fixtures', count(*) from raw.fixtures union all select 'players', count(*) from raw.players"))
-    assert counts == {"fixtures": 3, "players": 1}  # two PL 2024 fetches and Euro 2020; one players partition
+    # two PL 2024 fetches, Euro 2020 and a fetch dated 2999 (the source is the lake as it is: the
+    # models skip fetches dated after today); a folder whose date is no date is not even listed
+    assert counts == {"fixtures": 4, "players": 1}
     # the decoy page under _pages/ (player id -1) and the temp file next to a data.json were never read
     assert recorded.query("select count(*) from staging.stg_api_football__players where player_id = -1") == [(0,)]
     assert recorded.query("select count(*) from raw.teams") == [(2,)]
@@ -140,7 +142,7 @@ def test_every_built_column_is_described(recorded):
     without a description in its YAML (or a described column dropped from the SQL) fails here."""
     models = {row[0] for row in recorded.query(
         "select table_name from information_schema.tables where table_schema in ('staging', 'intermediate', 'marts')")}
-    assert len(models) == 21  # the models the shipped config enables (the other four: test_enabling_every_endpoint...)
+    assert len(models) == 22  # the models the shipped config enables (the other four: test_enabling_every_endpoint...)
     assert column_documentation_gaps(recorded) == {}
 
 
@@ -221,7 +223,12 @@ def test_recorded_standings_and_players(recorded):
     }
     page = json.loads((RECORDED / "players/pl_39_2023_page1_xelathan.json").read_text())["response"]
     expected = {(p["player"]["id"], s["team"]["id"]) for p in page for s in p["statistics"]}
-    assert set(recorded.query("select player_id, team_id from marts.fct_player_season_stats")) == expected
+    # 2023 has no match details: its season statistics are the API's own
+    assert set(recorded.query("select player_id, team_id from marts.fct_player_season_stats where season = 2023")) == expected
+    assert recorded.query("select distinct stats_source, has_api_stats from marts.fct_player_season_stats where season = 2023") == [("players", True)]
+    traore = recorded.query("select appearances, starts, minutes_played, rating, goals, assists, api_rating from marts.fct_player_season_stats "
+                            "where season = 2023 and player_id = 18753 and team_id = 36")
+    assert traore == [(17, 1, 362, 6.764705, 2, 3, 6.764705)]
     costa = recorded.query("select player_name, birth_date, height_cm, weight_kg from marts.dim_players where player_id = 54")
     assert costa == [("Diego Costa", __import__("datetime").date(1988, 10, 7), 188, 83)]
 
@@ -239,6 +246,29 @@ def test_recorded_match_events_lineups_and_statistics(recorded):
     assert possession == [("67%", 67.0)]
     # every player of an event or a match sheet is a dimension row, even without /players data
     assert recorded.query("select count(*) from marts.fct_match_events e left join marts.dim_players p using (player_id) where e.player_id is not null and p.player_id is null") == [(0,)]
+
+
+def test_recorded_player_season_stats_from_the_match_details(recorded):
+    """PL 2024 has the details of one match and no /players: its season statistics are that
+    match's player statistics (the season's details are incomplete, and nothing else has them)."""
+    fixture = json.loads((RECORDED / "fixtures/fixture_id_1208397_with_events_lineups_stats_players_footballay.json").read_text())["response"][0]
+    rows = recorded.query("""
+        select player_id, team_id, appearances, starts, minutes_played, rating, goals, assists, yellow_cards, red_cards, is_captain
+        from marts.fct_player_season_stats where season = 2024
+    """)
+    expected = {}
+    for team in fixture["players"]:
+        for entry in team["players"]:
+            stats = entry["statistics"][0]
+            games, played = stats["games"], bool(stats["games"]["minutes"])
+            expected[entry["player"]["id"]] = (
+                team["team"]["id"], int(played), int(played and not games["substitute"]), games["minutes"] or 0,
+                float(games["rating"]) if games["rating"] else None, stats["goals"]["total"] or 0, stats["goals"]["assists"] or 0,
+                stats["cards"]["yellow"], stats["cards"]["red"], games["captain"])
+    assert {row[0]: row[1:] for row in rows} == expected
+    assert len(expected) == 40 and sum(row[2] for row in rows) == 32  # 8 unused substitutes: on the sheet, no appearance
+    assert recorded.query("select distinct stats_source, has_complete_match_details, has_api_stats from marts.fct_player_season_stats "
+                          "where season = 2024") == [("fixture_details", False, False)]
 
 
 def test_league_table_api_needs_a_build(tmp_path, monkeypatch):
@@ -282,6 +312,8 @@ def test_synthetic_counts(synthetic):
     current = warehouse.query("select is_finished, is_table_complete from marts.dim_seasons where season = ? and league_id = ?",
                               [lake.current_season, leagues[0].id])
     assert current == [(False, False)]
+    # the details of two rounds a closed season are not complete: the season statistics are the API's
+    assert warehouse.query("select distinct stats_source, has_complete_match_details from marts.fct_player_season_stats") == [("players", False)]
     # players' goals add up to their team's goals (the synthetic lake assigns every goal a scorer)
     assert warehouse.query("""
         select count(*) from (
@@ -324,7 +356,7 @@ def test_synthetic_incremental_run_matches_a_full_rebuild(synthetic, tmp_path):
     for table in ("marts.fct_matches", "marts.fct_match_events", "marts.league_table", "marts.fct_player_season_stats",
                   "marts.fct_standings", "marts.dim_teams", "staging.stg_api_football__players",
                   "staging.stg_api_football__standings", "staging.stg_api_football__teams",
-                  "intermediate.int_api_football__fixture_lineups"):
+                  "intermediate.int_api_football__fixture_lineups", "intermediate.int_api_football__fixture_player_statistics"):
         with duckdb.connect() as connection:
             connection.execute(f"attach '{warehouse.duckdb}' as incremental (read_only)")
             connection.execute(f"attach '{fresh.duckdb}' as rebuilt (read_only)")
@@ -389,9 +421,9 @@ def test_synthetic_reconciliation_test_catches_a_disagreement(synthetic):
 
 
 def test_source_freshness_passes_on_a_fresh_lake_and_warns_or_errors_on_stale_endpoints(tmp_path):
-    """`dbt source freshness` over a lake fetched yesterday passes; an endpoint whose newest fetch
-    is two days old warns (one daily fetch missed), four days old errors (two missed); fixture
-    details (fetched once per finished match) are not checked."""
+    """`dbt source freshness` over a lake fetched yesterday passes; a weekly endpoint (under
+    refresh auto) whose newest fetch is nine days old warns (one fetch missed), sixteen days old
+    errors (two missed); fixture details (fetched once per finished match) are not checked."""
     import subprocess
 
     from pitchlake.dbt_sources import dbt_project_dir
@@ -400,7 +432,7 @@ def test_source_freshness_passes_on_a_fresh_lake_and_warns_or_errors_on_stale_en
     today = datetime.now(UTC).date()  # dbt reads the day's midnight as UTC
     lake = write_synthetic_lake(tmp_path / "lake", leagues=1, seasons=1, days=1, detail_rounds=1,
                                 first_day=today - timedelta(days=1))
-    for endpoint, age in (("venues", 2), ("leagues", 4)):
+    for endpoint, age in (("venues", 9), ("leagues", 16)):
         for folder in sorted((lake.root / "raw" / endpoint).rglob(f"ingestion_date={today - timedelta(days=1)}")):
             folder.rename(folder.with_name(f"ingestion_date={today - timedelta(days=age)}"))
     warehouse = Warehouse(tmp_path, lake.root)

@@ -127,11 +127,14 @@ def snowflake_warehouse(tmp_path_factory):
     db_path = workdir / "fakesnow"
     db_path.mkdir()
     recorded = write_recorded_lake(workdir / "recorded")
-    synthetic = write_synthetic_lake(workdir / "synthetic", leagues=1, seasons=2, cups=1, days=2, detail_rounds=1)
+    synthetic = write_synthetic_lake(workdir / "synthetic", leagues=1, seasons=2, cups=1, days=2, detail_rounds=6)
     loaded: set[Path] = set()
     assert load_lake(db_path, [recorded, synthetic.root], loaded=loaded) > 20
     result = dbt_snowflake(db_path, workdir, "build", "--full-refresh")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    results = json.loads((workdir / "dbt_target" / "run_results.json").read_text())["results"]
+    reconciliations = {r["unique_id"].split(".")[2]: r["status"] for r in results if r["unique_id"].startswith("test.pitchlake.assert_")}
+    assert reconciliations == {"assert_league_table_matches_api_standings": "pass", "assert_player_season_stats_match_api_players": "pass"}
     return db_path, workdir, synthetic, recorded, loaded
 
 
@@ -175,6 +178,19 @@ def test_snowflake_build_gives_the_same_tables(snowflake_warehouse):
     assert possession == [(67.0,)]
     players = query(db_path, "select height_cm, weight_kg from STAGING.STG_API_FOOTBALL__PLAYERS where player_id = 54")
     assert players == [(188, 83)]
+    # season statistics summed from the match statistics: Bruno Fernandes in the recorded match
+    bruno = query(db_path, "select appearances, starts, minutes_played, rating, assists, is_captain, stats_source "
+                           "from MARTS.FCT_PLAYER_SEASON_STATS where player_id = 1485 and season = 2024")
+    assert [(*(int(v) for v in row[:3]), float(row[3]), int(row[4]), *row[5:]) for row in bruno] == [(1, 1, 90, 9.2, 1, True, "fixture_details")]
+    # the cup's details are complete (six rounds, all fetched): summed and reconciled with /players; the
+    # league's are not (six rounds of 38): the API's totals
+    cup = next(league for league in synthetic.leagues if league.type == "Cup")
+    sources = query(db_path, "select league_id, stats_source, has_complete_match_details, count(*), "
+                             "sum(case when appearances = coalesce(api_appearances, 0) and minutes_played = coalesce(api_minutes_played, 0) "
+                             "and goals = coalesce(api_goals, 0) and abs(coalesce(rating - api_rating, 0)) <= 0.000001 then 1 else 0 end) "
+                             f"from MARTS.FCT_PLAYER_SEASON_STATS where league_id in ({cup.id}, {synthetic.leagues[0].id}) group by all order by 1")
+    assert [(int(row[0]), *row[1:3]) for row in sources] == [(synthetic.leagues[0].id, "players", False), (cup.id, "fixture_details", True)]
+    assert all(int(row[3]) == int(row[4]) > 0 for row in sources)
 
 
 def test_snowflake_incremental_run(snowflake_warehouse):

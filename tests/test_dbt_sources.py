@@ -9,6 +9,7 @@ import yaml
 
 from pitchlake.config import load_config
 from pitchlake.dbt_sources import (
+    DATE_GLOB,
     ENDPOINTS_MACRO_FILE,
     SOURCES_FILE,
     DbtSources,
@@ -66,7 +67,7 @@ def test_one_source_table_per_enabled_endpoint_with_the_plugins_partition_keys()
         keys = list(endpoints[name].partition_keys)
         assert meta["partition_keys"] == keys
         assert [column["name"] for column in table["columns"]] == ["value", *keys, "ingestion_date", "filename"]
-        assert meta["path"] == f"raw/{name}/" + "".join(f"{key}=*/" for key in keys) + "ingestion_date=*/data.json"
+        assert meta["path"] == f"raw/{name}/" + "".join(f"{key}=*/" for key in keys) + f"ingestion_date={DATE_GLOB}/data.json"
     # the lake root is never written into the project: it is resolved at run time
     assert "file://" not in render_dbt_sources(config) and "s3://" not in render_dbt_sources(config)
 
@@ -107,11 +108,11 @@ def test_the_dbt_renderer_is_a_renderer_registered_as_such():
 
 
 def test_lake_glob_follows_the_layout():
-    assert lake_glob(DEFAULT_LAYOUT, "fixtures", ("season", "league_id")) == "raw/fixtures/season=*/league_id=*/ingestion_date=*/data.json"
-    assert lake_glob(DEFAULT_LAYOUT, "leagues", ("league_id",)) == "raw/leagues/league_id=*/ingestion_date=*/data.json"
-    assert lake_glob(DEFAULT_LAYOUT, "status", ()) == "raw/status/ingestion_date=*/data.json"
+    assert lake_glob(DEFAULT_LAYOUT, "fixtures", ("season", "league_id")) == f"raw/fixtures/season=*/league_id=*/ingestion_date={DATE_GLOB}/data.json"
+    assert lake_glob(DEFAULT_LAYOUT, "leagues", ("league_id",)) == f"raw/leagues/league_id=*/ingestion_date={DATE_GLOB}/data.json"
+    assert lake_glob(DEFAULT_LAYOUT, "status", ()) == f"raw/status/ingestion_date={DATE_GLOB}/data.json"
     custom = "bronze/{endpoint}/season={season}/{partitions}/ingestion_date={ingestion_date}/data.json"
-    assert lake_glob(custom, "fixtures", ("season", "league_id")) == "bronze/fixtures/season=*/season=*/league_id=*/ingestion_date=*/data.json"
+    assert lake_glob(custom, "fixtures", ("season", "league_id")) == f"bronze/fixtures/season=*/season=*/league_id=*/ingestion_date={DATE_GLOB}/data.json"
 
 
 def test_an_endpoint_from_an_external_plugin_gets_its_own_source(tmp_path):
@@ -131,7 +132,7 @@ def test_an_endpoint_from_an_external_plugin_gets_its_own_source(tmp_path):
 
     sources = source_tables(config, endpoints=endpoints, providers=provider)
     assert {name: [t.name for t in tables] for name, tables in sources.items()} == {"api_football": ["fixtures"], "example_odds": ["odds"]}
-    assert sources["example_odds"][0].path == "raw/odds/season=*/league_id=*/ingestion_date=*/data.json"
+    assert sources["example_odds"][0].path == f"raw/odds/season=*/league_id=*/ingestion_date={DATE_GLOB}/data.json"
 
 
 def test_models_of_a_plugin_no_longer_installed_are_reported_and_deleted(tmp_path):
@@ -191,12 +192,13 @@ def test_source_freshness_thresholds_follow_each_endpoints_refresh_and_schedule(
     document = json.loads(SHIPPED.read_text())
     document.pop("$schema", None)
     document["endpoints"] = [
-        {"plugin": "leagues"},  # the defaults: daily, every day at 06:00
-        {"plugin": "teams", "refresh": "weekly"},
+        {"plugin": "leagues", "refresh": "daily"},  # every day at 06:00 (the default schedule)
+        {"plugin": "teams"},  # auto: the endpoint's own period, weekly
         {"plugin": "venues", "refresh": "never"},
-        {"plugin": "fixtures", "schedule": "0 6 * * 1"},  # daily refresh, but the schedule runs on Mondays
+        {"plugin": "fixtures", "schedule": "0 6 * * 1"},  # auto, daily, but the schedule runs on Mondays
         {"plugin": "fixture_details"},
         {"plugin": "standings", "schedule": "30 5 1 * *"},  # monthly
+        {"plugin": "players", "refresh": "weekly"},  # instead of its own monthly
     ]
     (tmp_path / CONFIG).write_text(json.dumps(document))
     tables = tables_of(render_dbt_sources(load_config(tmp_path / CONFIG)))
@@ -209,6 +211,7 @@ def test_source_freshness_thresholds_follow_each_endpoints_refresh_and_schedule(
         "fixtures": {"warn_after": {"count": 8, "period": day}, "error_after": {"count": 15, "period": day}},
         "fixture_details": None,
         "standings": {"warn_after": {"count": 32, "period": day}, "error_after": {"count": 63, "period": day}},
+        "players": {"warn_after": {"count": 8, "period": day}, "error_after": {"count": 15, "period": day}},
     }
     # a day is a timestamp for dbt's freshness (its midnight)
     assert {table["config"]["loaded_at_field"] for table in tables.values()} == {"cast(ingestion_date as timestamp)"}

@@ -169,7 +169,7 @@ def test_a_plain_endpoint_is_planned_by_the_scope_keys_it_declares(tmp_path):
     for task in result.tasks:  # fetched: the next plan finds them fresh, none closed (nothing says so)
         lake.put(layout.data_key(task.name, task.endpoint.partition_keys, task.partition, "2025-01-26"), b"[]")
     again = plan(config, endpoints, lake, date="2025-01-26")
-    assert again.tasks == [] and {skip.reason for skip in again.skipped} == {"fresh (fetched 2025-01-26, refresh daily)"}
+    assert again.tasks == [] and {skip.reason for skip in again.skipped} == {"fresh (fetched 2025-01-26; refresh auto: daily, next by 2025-01-27)"}
 
     narrowed = plan(config, endpoints, lake, Selection(partitions={"league_id": ("39",)}), date="2025-01-27")
     assert sorted((t.name, t.partition.get("league_id")) for t in narrowed.tasks) == [

@@ -158,7 +158,7 @@ def test_install_enable_ingest_render_transform_uninstall(venv, workdir, sandbox
     invalid = pitchlake("validate")
     assert invalid.returncode == 2
     index = len(json.loads((workdir / "config" / "endpoints.json").read_text())["endpoints"]) - 1
-    assert (f"config/endpoints.json: /endpoints/{index}/plugin: no installed plugin provides endpoint 'trophies'; installed: "
+    assert (f"config/endpoints.json: /endpoints/{index}/plugin: no installed plugin provides endpoint trophies; installed: "
             in invalid.stderr), invalid.stderr
     assert not [row for row in json.loads(pitchlake("plugins", "--json").stdout)["plugins"] if row["name"] == "trophies"]
 

@@ -1,22 +1,29 @@
 """Hostile input from the environment, the lake, the machine and the command line gets one clear
 line and the right exit code, never a traceback, and writes nothing it should not (issue 16): a
 bad or future PITCHLAKE_TODAY, a lake folder of an unusable ingestion date, a busy port, a
-selection outside the scope, a fatal API error, and help texts that read like a normal CLI."""
+selection outside the scope, a fatal API error, help texts that read like a normal CLI, a bad
+PITCHLAKE_LAKE or API_FOOTBALL_BASE_URL, and a progress line that says how far the run is."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 import typer
+from rich.console import Console
 
 from pitchlake.cli import app
+from pitchlake.planner import Plan, Task
+from pitchlake.progress import IngestProgress, RateLimitedTimeRemainingColumn
+from pitchlake.runner import Summary
 from pitchlake_sandbox import FAULTS_HELP
 
 from .rig import ROOT, TODAY, Rig, cli
@@ -191,3 +198,109 @@ def test_every_help_names_values_not_python_types_and_says_everything():
         commands = helps[path].split("Commands:", 1)[1]
         assert "..." not in commands, helps[path]  # each command's first sentence, whole
     assert "--verbose" in helps[("ingest",)] and "-e, --endpoint NAME" in helps[("ingest",)]
+
+
+# -- 7. environment overrides --------------------------------------------------------------------
+
+#: What a value may hold by mistake; no message may show it.
+SECRET = "sk-5ecret"
+OVERRIDES = [
+    ("PITCHLAKE_LAKE", f"gs://{SECRET}/lake", "no installed lake backend handles this scheme; installed: file://, s3://"),
+    ("PITCHLAKE_LAKE", f"s3://{SECRET.upper()}/lake", "expected s3://bucket or s3://bucket/prefix, the bucket 3 to 63"),
+    ("PITCHLAKE_LAKE", SECRET, "expected scheme://location"),
+    ("API_FOOTBALL_BASE_URL", f"http://127.0.0.1:9/?key={SECRET}", "expected an http:// or https:// URL without credentials, query"),
+    ("API_FOOTBALL_BASE_URL", f"{SECRET}.example", "expected an http:// or https:// URL"),
+]
+
+
+@pytest.mark.parametrize("variable, value, expected", OVERRIDES, ids=["lake-scheme", "lake-bucket", "lake-no-uri",
+                                                                      "base-url-query", "base-url-no-url"])
+@pytest.mark.parametrize("command", ["validate", "plan", "ingest"])
+def test_a_bad_environment_override_is_refused_naming_the_variable_not_its_value(tmp_path, sandbox_factory, api_key,
+                                                                               command, variable, value, expected):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", endpoints=LEAGUES)
+    status, out, err = run(cli(rig.config_path, command, env={variable: value}))
+    assert status == 2, err
+    assert_one_clean_line(err, f"{variable} (environment variable, overrides ", expected)
+    assert SECRET not in (out + err).lower(), err
+    assert rig.files() == {} and rig.served() == 0
+
+
+@pytest.mark.parametrize("variable, value", [("PITCHLAKE_TODAY", "garbage"), ("PITCHLAKE_TODAY", TOMORROW),
+                                             ("PITCHLAKE_LAKE", f"gs://{SECRET}"), ("API_FOOTBALL_BASE_URL", SECRET)],
+                         ids=["today-garbage", "today-future", "lake", "base-url"])
+def test_the_demo_refuses_a_bad_environment_before_it_does_anything(tmp_path, variable, value):
+    """In an empty folder the demo creates a project, starts dbt and a sandbox: none of it happens."""
+    process = subprocess.Popen([sys.executable, "-m", "pitchlake", "demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, variable: value}, cwd=tmp_path)
+    status, out, err = run(process)
+    assert status == 2, out + err
+    assert_one_clean_line(err, variable)
+    assert out == "" and list(tmp_path.iterdir()) == []
+    assert SECRET not in err
+
+
+# -- 8. the progress line ------------------------------------------------------------------------
+
+def task(name: str, requests: int) -> Task:
+    return Task(name, None, {}, TODAY, "new", {}, estimated_requests=requests)
+
+
+def rendered(line: IngestProgress) -> str:
+    console = Console(record=True, width=200, file=io.StringIO())
+    console.print(line.progress.get_renderable())
+    return console.export_text()
+
+
+def test_the_progress_line_counts_requests_against_the_plans_and_says_the_time_left():
+    """The total starts as the plan's estimate (what `pitchlake plan` shows) and grows when a
+    stage plans an endpoint that derives from others; the time left goes no faster than the
+    plan's per-minute limit."""
+    first = Plan(tasks=[task("leagues", 1), task("teams", 1), task("fixtures", 3)], deferred=["fixture_details"])
+    line = IngestProgress(Console(file=io.StringIO()), first, per_minute=10)
+    assert "0/5 requests, 0:00:00 elapsed, ETA 0:00:30; starting" in rendered(line)  # 5 requests at 10 a minute
+
+    line.on_plan(Plan(tasks=[task("leagues", 1)]))  # stage 1: the first plan's estimate holds
+    line.on_progress(Summary(api_requests=1, partitions_written=1, day_remaining=99), "leagues league_id=39")
+    assert "1/5 requests, 0:00:00 elapsed, ETA 0:00:24; quota left 99; 1 partitions written; leagues league_id=39" in rendered(line)
+
+    line.on_plan(Plan(tasks=[task("teams", 1), task("fixtures", 3), task("fixture_details", 19)]))
+    assert "1/24 requests, 0:00:00 elapsed, ETA 0:02:18;" in rendered(line)  # 23 requests at 10 a minute
+
+    line.on_progress(Summary(api_requests=30, day_remaining=69), "players season=2024 page 7")  # pages beyond the estimate
+    assert "30/30 requests" in rendered(line) and "ETA 0:00:00;" in rendered(line)
+
+
+def test_the_progress_total_is_what_the_run_may_spend():
+    first = Plan(tasks=[task("fixture_details", 19)])
+    assert "0/4 requests" in rendered(IngestProgress(Console(file=io.StringIO()), first, 10, max_requests=4))
+    line = IngestProgress(Console(file=io.StringIO()), first, 10)
+    line.on_progress(Summary(api_requests=2, day_remaining=3), "fixture_details season=2024")
+    assert "2/5 requests" in rendered(line)  # the day's quota ends the run there
+
+
+@pytest.mark.parametrize("speed, eta", [(None, "0:00:06"), (50.0, "0:00:06"), (2.0, "0:00:30")],
+                         ids=["no-pace-yet", "a-burst", "slower-than-the-limit"])
+def test_the_time_left_is_the_pace_of_the_run_never_faster_than_the_rate_limit(speed, eta):
+    column = RateLimitedTimeRemainingColumn(per_minute=600)
+    assert column.render(SimpleNamespace(total=100, completed=40, speed=speed)).plain == f"ETA {eta};"
+
+
+def test_ingest_shows_progress_against_the_request_count_plan_estimates(tmp_path, sandbox_factory, api_key):
+    """On a terminal (rich's TTY_COMPATIBLE=1 makes stderr one), ingest's progress line starts at
+    the request count `pitchlake plan` estimates and ends at the requests the run spent; the
+    derived fixture_details, planned once fixtures are in, and the players' pages grow it."""
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake")
+    status, out, err = run(cli(rig.config_path, "plan", "--json"))
+    assert status == 0, err
+    planned = json.loads(out)
+    assert "fixture_details" in planned["deferred"]
+
+    status, out, err = run(cli(rig.config_path, "ingest", env={"TTY_COMPATIBLE": "1", "COLUMNS": "200"}))
+    assert status == 0, err
+    spent = int(re.search(r"API requests: (\d+);", out).group(1))
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\n", re.sub(r"\x1b\[[0-9;]*m", "", err))  # colours, then cursor moves
+    counts = [(int(done), int(total)) for done, total in
+              re.findall(r"(\d+)/(\d+) requests, \d+:\d\d:\d\d elapsed, ETA \d+:\d\d:\d\d;", text)]
+    assert counts and counts[0] == (0, planned["estimated_requests"]), text[-2000:]
+    assert counts[-1] == (spent, spent) and spent > planned["estimated_requests"], text[-2000:]

@@ -24,7 +24,7 @@ def test_backfill_costs_the_minimum_and_a_second_run_costs_nothing(tmp_path, san
     assert summary.api_requests == rig.served() == MINIMUM
     by_endpoint = rig.sandbox.stats()["by_endpoint"]
     assert by_endpoint["fixtures"] == 1 + 19, "details come 20 fixtures a request, not 4 calls per fixture"
-    assert by_endpoint["players"] == 27
+    assert by_endpoint["players"] == 29
 
     data = rig.data_files()
     assert len(data) == 6 and summary.partitions_written == 6
@@ -33,7 +33,7 @@ def test_backfill_costs_the_minimum_and_a_second_run_costs_nothing(tmp_path, san
     details = data[f"raw/fixture_details/season=2024/league_id=39/ingestion_date={TODAY}/data.json"]
     assert details["results"] == 380 and all(item["events"] is not None for item in details["response"])
     players = data[f"raw/players/season=2024/league_id=39/ingestion_date={TODAY}/data.json"]
-    assert players["paging"] == {"current": 27, "total": 27} and players["results"] == len(players["response"])
+    assert players["paging"] == {"current": 29, "total": 29} and players["results"] == len(players["response"])
     assert all(envelope["errors"] == [] for envelope in data.values())
 
     rig.sandbox.reset()
@@ -133,8 +133,25 @@ def test_a_body_that_fails_the_item_schema_is_never_written(tmp_path, sandbox_fa
     assert rig.files() == {}
 
 
-def test_the_current_season_is_refreshed_once_a_day(tmp_path, sandbox_factory, api_key, monkeypatch):
+def test_the_current_season_is_fetched_again_as_refresh_auto_says(tmp_path, sandbox_factory, api_key, monkeypatch):
+    """The recorded 2024 season as the current one, every match of it finished: the next day only
+    its fixtures are fetched (they say no match finished since, so the table waits), a week on the
+    weekly endpoints too, a month on the 26 pages of players."""
     rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", config={"current_season": 2024})
+    assert rig.ingest().exit_code == 0
+    rig.sandbox.reset()
+    assert rig.ingest().api_requests == 0
+    for day, paths in (("2025-01-27", {"fixtures": 1}),
+                       ("2025-02-02", {"fixtures": 1, "leagues": 1, "teams": 1, "standings": 1}),
+                       ("2025-02-25", {"fixtures": 1, "leagues": 1, "teams": 1, "standings": 1, "players": MINIMUM - 19 - 4})):
+        monkeypatch.setenv("PITCHLAKE_TODAY", day)
+        rig.sandbox.reset()
+        assert rig.ingest().api_requests == rig.served()
+        assert rig.sandbox.stats()["by_endpoint"] == paths, day
+
+
+def test_refresh_daily_fetches_every_current_season_partition_every_day(tmp_path, sandbox_factory, api_key, monkeypatch):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", config={"current_season": 2024, "refresh": "daily"})
     assert rig.ingest().exit_code == 0
     rig.sandbox.reset()
     assert rig.ingest().api_requests == 0

@@ -151,3 +151,16 @@ def test_lake_keys_take_the_endpoint_names_the_one_name_rule_takes(endpoint):
         assert not is_valid_name(endpoint)
     else:
         assert is_valid_name(endpoint)
+
+
+@pytest.mark.parametrize("layout", [
+    "raw/{endpoint}/{partitions}/{partitions}/ingestion_date={ingestion_date}/data.json",
+    "raw/{endpoint}/season={season}/{partitions}/ingestion_date={ingestion_date}/data.json",
+    "raw/{endpoint}/{partitions}/s={season}/{endpoint}/ingestion_date={ingestion_date}/data.json",
+])
+def test_a_key_placed_twice_by_the_layout_reads_back(layout):
+    """A partition key the layout names more than once (by name and in {partitions}, or through a
+    repeated {partitions}) is one value, written twice and read back once."""
+    partition = {"season": "2024", "league_id": "39"}
+    key = partition_key(layout, "fixtures", ("season", "league_id"), partition, "2025-01-26")
+    assert read_back(layout, "fixtures", ("season", "league_id"), key) == {**partition, "ingestion_date": "2025-01-26"}

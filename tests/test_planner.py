@@ -47,11 +47,11 @@ def test_closed_season_once_ever_current_season_once_a_day(tmp_path, lake_uri):
     tasks, skipped = by_season(same_day)
     assert tasks == {}
     assert skipped == {"2023": "complete (closed season, fetched 2025-01-26)",
-                       "2024": "fresh (fetched 2025-01-26, refresh daily)"}
+                       "2024": "fresh (fetched 2025-01-26; refresh auto: daily, next by 2025-01-27)"}
 
     next_day = plan(cfg, ENDPOINTS, lake, date="2025-01-27")
     tasks, skipped = by_season(next_day)
-    assert list(tasks) == ["2024"] and tasks["2024"].reason == "refresh (fetched 2025-01-26, refresh daily)"
+    assert list(tasks) == ["2024"] and tasks["2024"].reason == "refresh (fetched 2025-01-26, daily under refresh auto)"
     assert "2023" in skipped
 
 
@@ -157,3 +157,69 @@ def test_pages_left_behind_a_written_data_json_are_cleaned_up(tmp_path, file_lak
     assert result.tasks == []
     folder = LAYOUT.fetch_dir("players", ENDPOINTS["players"].partition_keys, partition, "2025-01-20")
     assert result.cleanup == [f"{folder}/{page_name(1)}", f"{folder}/{page_name(2)}"]
+
+
+# -- refresh auto: what changed, not a timer ------------------------------------------------------
+
+def fixture(fixture_id, status):
+    return {"fixture": {"id": fixture_id, "status": {"short": status}}}
+
+
+def test_refresh_auto_fetches_a_table_again_only_after_a_match_of_it_finished(tmp_path, file_lake_uri):
+    """Standings change with fixtures: fetched again the day after a match finished, not on the
+    days between, and at the latest a week on; teams keep their own week, players a month. The
+    plan says for each partition why."""
+    cfg = config(tmp_path, file_lake_uri, ["leagues", "teams", "fixtures", "standings", "players"], seasons=(2024,))
+    lake = open_lake(file_lake_uri)
+    current = {"season": 2024, "league_id": 39}
+    for name in ("teams", "standings", "players"):
+        put(lake, name, current, "2025-01-20")
+    put(lake, "leagues", {"league_id": 39}, "2025-01-20")
+    put(lake, "fixtures", current, "2025-01-20", envelope([fixture(1, "FT"), fixture(2, "NS"), fixture(3, "NS")]))
+    put(lake, "fixtures", current, "2025-01-21", envelope([fixture(1, "FT"), fixture(2, "NS"), fixture(3, "NS")]))
+
+    def reasons(date):
+        result = plan(cfg, ENDPOINTS, lake, date=date)
+        return ({task.name: task.reason for task in result.tasks}, {skip.name: skip.reason for skip in result.skipped})
+
+    tasks, skipped = reasons("2025-01-22")  # the lake's fixtures of the 21st, as a run sees them after fetching
+    assert set(tasks) == {"fixtures"}
+    assert skipped["standings"] == ("fresh (fetched 2025-01-20, and fixtures shows no change since; refresh auto: weekly, "
+                                    "next by 2025-01-27); as the lake's fixtures says before this run fetches it, which decides")
+    assert skipped["teams"] == "fresh (fetched 2025-01-20; refresh auto: weekly, next by 2025-01-27)"
+    assert skipped["players"] == "fresh (fetched 2025-01-20; refresh auto: monthly, next by 2025-02-19)"
+
+    put(lake, "fixtures", current, "2025-01-22", envelope([fixture(1, "FT"), fixture(2, "FT"), fixture(3, "PEN")]))
+    tasks, skipped = reasons("2025-01-22")
+    assert tasks == {"standings": "changed since its fetch of 2025-01-20: 2 matches finished "
+                                  "(fixtures of 2025-01-20 against 2025-01-22)"}
+    put(lake, "standings", current, "2025-01-22")
+    tasks, skipped = reasons("2025-01-23")
+    assert set(tasks) == {"fixtures"} and "standings" in skipped, "nothing finished since the 22nd"
+
+    tasks, _ = reasons("2025-01-27")  # a week after the 20th: teams, leagues; standings a week after the 22nd
+    assert tasks == {"fixtures": "refresh (fetched 2025-01-22, daily under refresh auto)",
+                     "leagues": "refresh (fetched 2025-01-20, weekly under refresh auto)",
+                     "teams": "refresh (fetched 2025-01-20, weekly under refresh auto)"}
+    assert set(reasons("2025-01-29")[0]) == {"fixtures", "leagues", "teams", "standings"}
+    assert "players" in reasons("2025-02-19")[0]
+
+
+def test_a_fixed_refresh_overrides_what_the_endpoint_declares(tmp_path, file_lake_uri):
+    """``refresh: daily`` fetches the table every day, whatever fixtures say; ``never`` never."""
+    path = write_config(tmp_path / "c.json", base_url="http://127.0.0.1:9", lake_uri=file_lake_uri,
+                        seasons=(2024,), current_season=2024, endpoints=["fixtures"])
+    raw = json.loads(path.read_text())
+    raw["endpoints"] = [{"plugin": "fixtures"}, {"plugin": "standings", "refresh": "daily"},
+                        {"plugin": "teams", "refresh": "never"}]
+    path.write_text(json.dumps(raw))
+    cfg = load_config(path)
+    lake = open_lake(file_lake_uri)
+    current = {"season": 2024, "league_id": 39}
+    for name in ("fixtures", "standings", "teams"):
+        put(lake, name, current, "2025-01-20", envelope([fixture(1, "NS")]))
+    result = plan(cfg, ENDPOINTS, lake, date="2025-01-21")
+    assert {task.name: task.reason for task in result.tasks} == {
+        "fixtures": "refresh (fetched 2025-01-20, daily under refresh auto)",
+        "standings": "refresh (fetched 2025-01-20, refresh daily)"}
+    assert {skip.name: skip.reason for skip in result.skipped} == {"teams": "fresh (fetched 2025-01-20, refresh never)"}

@@ -223,10 +223,12 @@ def test_the_ingest_task_may_write_only_under_raw():
     ingest = actions_on(policy_statements(compute, "ingest"))
     local = {name: value for entry in module(compute)["locals"] for name, value in entry.items()}
     assert local["raw_arn"] == '"${var.bucket_arn}/${var.raw_prefix}*"'
-    assert [statement["resources"] for statement in ingest["s3:PutObject"]] == [["${local.raw_arn}"]]
-    # the runner deletes merged _pages/ and its _lease.json, never a data.json
+    # and the quarantine's copies of corrupt objects (docs/design.md), outside what dbt reads
+    assert [[unquote(resource) for resource in statement["resources"]] for statement in ingest["s3:PutObject"]] == [
+        ["${local.raw_arn}"], ["${var.bucket_arn}/_quarantine/${var.raw_prefix}*"]]
+    # the runner deletes merged _pages/, its _lease.json, and a data.json only once quarantined
     assert [[unquote(resource) for resource in statement["resources"]] for statement in ingest["s3:DeleteObject"]] == [
-        ["${local.raw_arn}/_pages/*", "${local.raw_arn}/_lease.json"]]
+        ["${local.raw_arn}/_pages/*", "${local.raw_arn}/_lease.json", "${local.raw_arn}/data.json"]]
     for statement in ingest["s3:ListBucket"]:
         assert statement["condition"], "every LIST of the lake is narrowed by a condition"
     transform = actions_on(policy_statements(compute, "transform"))

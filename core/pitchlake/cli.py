@@ -11,18 +11,17 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .client import ApiError, MissingApiKey
-from .config import DEFAULT_CONFIG, ConfigError, load_config
+from .config import DEFAULT_CONFIG, ConfigError, environment_problems, load_config, shown_name
 from .exit_codes import ExitCode
 from .exit_codes import summary as exit_codes_summary
-from .lake import LakeError, open_lake
+from .lake import LakeError, open_lake, quarantine_key
 from .planner import Selection
 from .plugins import register_commands, registry
 
@@ -77,9 +76,21 @@ def _load(config: Path):
     try:
         return load_config(config)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)  # one line each, never wrapped: editors and CI parse them
-        raise typer.Exit(ExitCode.INVALID) from None
+        _invalid(exc.problems)
+
+
+def _environment() -> None:
+    """Exit 2 when an environment variable overriding a config value is invalid (the config's
+    own load says so too): for commands that write before they load the config."""
+    problems = environment_problems()
+    if problems:
+        _invalid(problems)
+
+
+def _invalid(problems) -> NoReturn:
+    for problem in problems:
+        print(problem, file=sys.stderr)  # one line each, never wrapped: editors and CI parse them
+    raise typer.Exit(ExitCode.INVALID)
 
 
 @app.command()
@@ -122,7 +133,7 @@ def _selection(loaded, endpoint: list[str], season: list[int], league: list[int]
     names = [entry.name for entry in loaded.endpoints]
     unknown = [name for name in endpoint if name not in names]
     if unknown:
-        err.print(f"{loaded.path}: unknown or disabled endpoint(s) {', '.join(unknown)}; enabled: {', '.join(names)}", markup=False)
+        err.print(f"{loaded.path}: unknown or disabled endpoint(s) {_typed(unknown)}; enabled: {', '.join(names)}", markup=False)
         raise typer.Exit(ExitCode.INVALID)
     # --season and --league select the partition keys they name in the lake
     selection = Selection(tuple(endpoint), {"season": tuple(map(str, season)), "league_id": tuple(map(str, league))})
@@ -134,6 +145,11 @@ def _selection(loaded, endpoint: list[str], season: list[int], league: list[int]
     if outside:
         raise typer.Exit(ExitCode.INVALID)
     return selection
+
+
+def _typed(values: list[str]) -> str:
+    """Names the user typed, as a message shows them (:func:`pitchlake.config.shown_name`)."""
+    return ", ".join(shown_name(value) for value in values)
 
 
 def _ingestion_date() -> str:
@@ -154,21 +170,28 @@ def _logging(verbose: bool) -> None:
 @app.command()
 def plan(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], season: SeasonOption = [],
          league: LeagueOption = [], as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
-    """Show what ingest would fetch, what it costs in API requests, and what is skipped and why."""
+    """Show what ingest would fetch, what it costs in API requests, and what is skipped and why;
+    then, for the whole scope, what is still missing and how many days of the quota it takes."""
     from .planner import plan as make_plan
+    from .quota import forecast
 
     _logging(verbose)
     loaded = _load(config)
     date = _ingestion_date()
     selection = _selection(loaded, endpoint, season, league)
     try:
-        result = make_plan(loaded, registry().endpoints, open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket),
-                           selection, date)
+        lake = open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket)
+        result = make_plan(loaded, registry().endpoints, lake, selection, date)
+        whole = result if selection == Selection() else make_plan(loaded, registry().endpoints, lake, Selection(), date)
+        quota = forecast(loaded, registry().endpoints, lake, whole, date)
     except LakeError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(ExitCode.FAILED) from None
+    for key, reason in result.quarantine:  # a dry run: nothing is moved
+        err.print(f"warning: {key}: {reason}; ingest would move it to {quarantine_key(key)} and plan as if it had "
+                  "never been written, as this plan does", markup=False, highlight=False)
     if as_json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json.dumps({**result.to_json(), "quota": quota.to_json()}, indent=2))
         return
     table = Table("endpoint", "partition", "requests", "why", title=f"to fetch ({result.estimated_requests} requests)")
     for task in result.tasks:
@@ -180,6 +203,21 @@ def plan(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], s
         console.print(f"  {skip.name} {_partition_text(skip.partition)}: {skip.reason}", markup=False, highlight=False)
     for name in result.deferred:
         console.print(f"  {name}: planned once the endpoints it derives from are fetched", markup=False)
+    console.print(_quota_text(quota), markup=False, highlight=False)
+
+
+def _quota_text(quota) -> str:
+    """The quota planner's figures for the whole scope (:class:`pitchlake.quota.Forecast`)."""
+    days = quota.days
+    lines = [f"whole scope, at {quota.per_day} requests a day: the partitions still changing need {quota.today} "
+             f"today and {quota.daily:.1f} on an average day; {quota.backfill} requests of closed partitions are "
+             f"missing: " + ("nothing" if days == 0 else f"{days} day(s)" if days is not None
+                             else "never, as the partitions still changing leave no room in the daily quota")]
+    if quota.groups:
+        lines.append("  in this order: " + ", ".join(f"{name} ({requests})" for name, requests in quota.groups))
+    if quota.uncounted:
+        lines.append(f"  not counted until what they derive from is fetched: {', '.join(quota.uncounted)}")
+    return "\n".join(lines)
 
 
 def _partition_text(partition: dict) -> str:
@@ -197,12 +235,12 @@ def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [],
 
     _logging(verbose)
     loaded = _load(config)
-    _ingestion_date()
+    date = _ingestion_date()
     selection = _selection(loaded, endpoint, season, league)
     signal.signal(signal.SIGTERM, _interrupt)  # a stopped container ends like Ctrl-C: cleanly
     try:
-        with _progress(enabled=not as_json) as on_progress:
-            summary = run_ingest(loaded, selection, max_requests=max_requests, on_progress=on_progress)
+        with _progress(not as_json, loaded, selection, date, max_requests) as (on_progress, on_plan):
+            summary = run_ingest(loaded, selection, max_requests=max_requests, on_progress=on_progress, on_plan=on_plan)
     except KeyboardInterrupt:  # while planning, before any request was in flight
         if as_json:
             print(json.dumps({"stopped_reason": "interrupted"}))
@@ -229,7 +267,8 @@ def _report(summary, as_json: bool) -> None:
     console.print(
         f"API requests: {summary.api_requests}; partitions written: {summary.partitions_written}, "
         f"skipped: {summary.partitions_skipped}; pages written: {summary.pages_written}"
-        + (f"; out of plan: {summary.out_of_plan}" if summary.out_of_plan else ""),
+        + (f"; out of plan: {summary.out_of_plan}" if summary.out_of_plan else "")
+        + (f"; quarantined: {len(summary.quarantined)} (see the warnings)" if summary.quarantined else ""),
         markup=False, highlight=False,
     )
     if summary.day_remaining is not None:
@@ -244,21 +283,20 @@ def _report(summary, as_json: bool) -> None:
 
 
 @contextmanager
-def _progress(enabled: bool):
-    """A rich progress line on a terminal (requests used, quota left); nothing otherwise."""
+def _progress(enabled: bool, loaded, selection: Selection, date: str, max_requests: int | None):
+    """On a terminal, a progress line (:class:`IngestProgress`) and the runner's hooks that move
+    it, ``(on_progress, on_plan)``; nothing otherwise (a log file gets the summary only)."""
     if not enabled or not err.is_terminal:
-        yield None
+        yield None, None
         return
-    with Progress(SpinnerColumn(), BarColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
+    from .planner import plan as make_plan
+    from .progress import IngestProgress
 
-        def update(summary, label):
-            quota = "?" if summary.day_remaining is None else summary.day_remaining
-            bar.update(task, description=f"requests used {summary.api_requests}, quota left {quota}; "
-                                         f"{summary.partitions_written} partitions written; {label}")
-
-        yield update
+    first = make_plan(loaded, registry().endpoints, open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket),
+                      selection, date)
+    line = IngestProgress(err, first, loaded.api.limits.per_minute, max_requests)
+    with line.progress:
+        yield line.on_progress, line.on_plan
 
 
 WithOption = Annotated[list[str], typer.Option("--with", metavar="PARTS", help="Also write these parts: compose, terraform (comma-separated or repeated).")]
@@ -284,6 +322,7 @@ def _init(directory: Path, extra: tuple[str, ...] = (), force: bool = False) -> 
     from .render import RenderContext
     from .render import render as render_files
 
+    _environment()  # the project is checked with the config it gets: refused before a file is written
     try:
         result = init_project(directory, extra=extra, force=force)
     except (ProjectExists, ValueError) as exc:
@@ -309,7 +348,7 @@ def render(name: Annotated[str, typer.Argument(metavar="NAME", help="An installe
     found = registry()
     targets = found.render_targets
     if name not in targets:
-        err.print(f"no adapter or renderer {name!r}; installed: {', '.join(sorted(targets)) or 'none'}", markup=False)
+        err.print(f"no adapter or renderer {_typed([name])}; installed: {', '.join(sorted(targets)) or 'none'}", markup=False)
         raise typer.Exit(ExitCode.INVALID)
     result = render_files(targets[name], RenderContext(loaded, found.endpoints), loaded.root, check=check)
     for diff in result.stale.values():
@@ -340,7 +379,7 @@ def transform(config: ConfigOption = DEFAULT_CONFIG,
 
     loaded = _load(config)
     if target not in TARGETS:
-        err.print(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}", markup=False)
+        err.print(f"unknown target {_typed([target])}; expected one of {', '.join(TARGETS)}", markup=False)
         raise typer.Exit(ExitCode.INVALID)
     # dbt prints only its errors (--quiet), in colour only on a terminal; the summary says the rest.
     args = ["--quiet"] if sys.stdout.isatty() else ["--quiet", "--no-use-colors"]

@@ -13,12 +13,12 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 from urllib3.util.retry import Retry
@@ -33,6 +33,22 @@ KEY_ENV = "FOOTBALL_API_KEY"
 MINUTE_SECONDS = 60.0
 #: The longest wait between two attempts of one request, in seconds (the backoff's ceiling).
 MAX_BACKOFF_SECONDS = 60.0
+#: The largest body accepted, in bytes, after decompression: 16 MiB. A body is read in chunks of
+#: :data:`BODY_CHUNK_BYTES` and given up on as soon as it passes the limit (or at once when its
+#: ``Content-Length`` does), so whatever a server sends, a worker holds at most this much of it.
+#: The largest real answers recorded (tests/data/api-football) are 1.5 MB (``leagues?current=true``,
+#: every league with its seasons) and 0.85 MB (a season of fixtures): 16 MiB is ten times the
+#: largest. It is also what keeps a run under 250 MB: a body is parsed whole, which takes about six
+#: times its size in Python objects, and only one answer over :data:`LARGE_BODY_BYTES` is held at a
+#: time, from its reading to its writing (:meth:`Response.release`). A body over the limit is
+#: :class:`OverLimit`: the same request would get the same body, so it is not retried, and its
+#: partition fails.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+#: Answers larger than this are held one at a time, whatever the concurrency.
+LARGE_BODY_BYTES = 4 * 1024 * 1024
+_LARGE_ANSWER = threading.Lock()
+#: How much of a body is read at a time.
+BODY_CHUNK_BYTES = 1024 * 1024
 
 
 class ApiError(Exception):
@@ -59,14 +75,35 @@ class MissingApiKey(FatalApiError):
     pass
 
 
+class _Reading:
+    """Whether the answer being read holds the one place for a large answer (``_LARGE_ANSWER``)."""
+
+    large = False
+
+    def hold(self) -> None:
+        if not self.large:
+            _LARGE_ANSWER.acquire()
+            self.large = True
+
+    def release(self) -> None:
+        if self.large:
+            self.large = False
+            _LARGE_ANSWER.release()
+
+
 @dataclass
 class Response:
-    """A good envelope, its raw bytes (written to the lake as received) and the quota it left."""
+    """A good envelope, its raw bytes (written to the lake as received) and the quota it left.
+    A large one holds the process's one place for a large answer: :meth:`release` it once written."""
 
     envelope: dict
     body: bytes
     day_remaining: int | None
     minute_remaining: int | None
+    reading: _Reading = field(default_factory=_Reading)
+
+    def release(self) -> None:
+        self.reading.release()
 
 
 def api_key() -> str:
@@ -76,75 +113,193 @@ def api_key() -> str:
     return key
 
 
-class RateLimiter:
-    """Keeps every worker of the process together under the per-minute limit.
+class _Sent:
+    """One request of ours in the limiter's log: when it left and, once over, when its answer came."""
 
-    A sliding log of send times admits at most ``per_minute`` requests in any window of
-    ``window`` seconds (a second longer than a minute, so that latency between our clock and the
-    server's cannot push a request into the previous window). When the server says fewer remain
-    than we think, we believe the server.
+    __slots__ = ("sent", "answered")
+
+    def __init__(self, sent: float):
+        self.sent, self.answered = sent, None
+
+    def until(self, window: float) -> float:
+        """When it leaves the log: ``window`` after its answer; one in flight, after two windows."""
+        return self.sent + 2 * window if self.answered is None else self.answered + window
+
+
+class RateLimiter:
+    """Keeps every worker of the process under the key's per-minute limit, together with whatever
+    else spends the same key (another pitchlake run, a notebook), as far as the server's headers tell.
+
+    The server admits at most ``per_minute`` requests of a key in any ``minute`` (a sliding window),
+    and refuses the others with ``rateLimit``. The limiter's picture of that window has two parts:
+
+    - **ours**: a log of our requests, each with when it left and when its answer came (no earlier
+      than the server counted it). It leaves the log ``window`` after its answer: the minute and a
+      sixtieth of it (61 s), a margin for the server's clock.
+    - **the others'**: each answer's ``X-RateLimit-Remaining`` says how many requests of the key the
+      server's window held when it counted ours; those beyond ours sent in the minute before it are
+      someone else's. They are believed to stay until a newer answer says otherwise, for at most
+      ``window``: by then each has left the server's window, what the others spend now is unknown,
+      and the next request goes alone, its answer saying.
+
+    A request is sent when the two leave room under the limit less one: one place of the window is
+    left free, so that another client arriving at a full window (whose refused requests no header
+    shows) finds it. Holding more than the others, we leave them as much again free (at most what we
+    hold beyond theirs), so that a client arriving beside us grows to an even share within a few
+    windows. Since the others may be spending the same room as we do, our requests in flight are at
+    most half of it; and only one in the upper half of the window when others hold part of it and
+    what the last answer told is older than a sixtieth of the minute. A ``rateLimit`` answer is
+    therefore rare; after one (:meth:`after_rate_limit`) every worker waits what that picture
+    requires, not a flat minute.
+
+    Each worker thread sends its request between :meth:`acquire` and :meth:`observe` (or a failure:
+    its next :meth:`acquire` settles a request that never got an answer).
     """
 
-    def __init__(self, per_minute: int, window: float | None = None, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, per_minute: int, minute: float | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
         self.per_minute = per_minute
-        self.window = window if window is not None else MINUTE_SECONDS + 1.0
+        self.minute = minute if minute is not None else MINUTE_SECONDS
+        self.window = self.minute * 61 / 60
+        #: what we fill the window to: all but the one place left for another client (a limit of 1: 1)
+        self.limit = max(per_minute - 1, 1)
         self._clock, self._sleep = clock, sleep
-        self._sent: deque[float] = deque()
+        self._ours: list[_Sent] = []
+        #: the others' requests in the server's window, told by an answer to a request sent at
+        #: ``_others_told`` and believed until ``_others_until``; None: not known
+        self._others: int | None = None
+        self._others_told = self._others_until = 0.0
         self._lock = threading.Lock()
+        self._thread = threading.local()  # .sent: this thread's last request
 
     def acquire(self) -> None:
         while True:
             with self._lock:
                 now = self._clock()
-                while self._sent and now - self._sent[0] >= self.window:
-                    self._sent.popleft()
-                if len(self._sent) < self.per_minute:
-                    self._sent.append(now)
+                self._settle(now)
+                wait = self._wait(now)
+                if wait <= 0:
+                    self._thread.sent = sent = _Sent(now)
+                    self._ours.append(sent)
                     return
-                wait = self.window - (now - self._sent[0])
-            self._sleep(max(wait, 0.01))
+            self._sleep(wait)
+
+    def _settle(self, now: float) -> None:
+        """This thread's previous request, if it failed unanswered, is over now; and whatever the
+        server's window no longer holds leaves the picture."""
+        previous = getattr(self._thread, "sent", None)
+        if previous is not None and previous.answered is None:
+            previous.answered = now
+        self._ours = [sent for sent in self._ours if now < sent.until(self.window)]
+        if self._others is not None and now >= self._others_until:
+            self._others = None
+
+    def _wait(self, now: float) -> float:
+        """0 when a request may leave now, else how long to wait before looking again."""
+        in_flight = sum(1 for sent in self._ours if sent.answered is None)
+        if self._others is None:
+            room = self.limit - len(self._ours) if in_flight == 0 else 0
+        else:
+            # holding more than the others, leave them as much again free (at most what we hold beyond
+            # theirs); in flight, half the room, or one (see the class)
+            held = len(self._ours)
+            room = self.limit - self._others - held - min(max(held - self._others, 0), self._others)
+            seen = room + in_flight  # the places free for us, as the last answer told
+            stale = (self._others > 0 and now - self._others_told >= self.minute / 60
+                     and seen < self.per_minute / 2)
+            if in_flight >= (1 if stale else (seen + 1) // 2):
+                room = 0
+        if room > 0:
+            return 0.0
+        # the next change we can foresee: one of ours leaving, the others' count going out of date;
+        # an answer (to another worker) may come before, so look again soon in any case
+        changes = [sent.until(self.window) for sent in self._ours if sent.answered is not None]
+        if self._others is not None:
+            changes.append(self._others_until)
+        return max(min([*changes, now + self.window / 240]) - now, 0.001)
+
+    def _tell(self, now: float, sent: _Sent | None, minute_remaining: int, counted: bool) -> None:
+        """What the server's count, in the answer to ``sent``, says of the others'. Ours in it are
+        those sent in the minute before it (the server counts each when it arrives)."""
+        told = sent.sent if sent is not None else now
+        ours = sum(1 for mine in self._ours if mine is not sent and told - self.minute < mine.sent <= told)
+        self._others = max(self.per_minute - minute_remaining - ours - counted, 0)
+        self._others_told, self._others_until = told, now + self.window
 
     def observe(self, minute_remaining: int | None) -> None:
-        """The server's ``X-RateLimit-Remaining``: if it is lower than our count allows, fill the
-        log with the difference so we wait instead of spending a request on a ``rateLimit``."""
-        if minute_remaining is None:
-            return
+        """An answer to this thread's request, with the server's ``X-RateLimit-Remaining`` if it
+        sent one."""
         with self._lock:
             now = self._clock()
-            missing = (self.per_minute - minute_remaining) - len(self._sent)
-            for _ in range(max(missing, 0)):
-                self._sent.append(now)
+            sent = getattr(self._thread, "sent", None)
+            if sent is not None and sent.answered is None:
+                sent.answered = now
+            if minute_remaining is not None:
+                self._tell(now, sent, minute_remaining, counted=sent is not None)
 
-    def wait_for_window(self) -> None:
-        """After a ``rateLimit`` error: the server's window is full whatever we counted."""
+    def never_sent(self) -> None:
+        """This thread's request never left (the connection was refused): the server's window
+        does not hold it, and a dead API must not make the retries wait a minute for room."""
+        with self._lock:
+            sent = getattr(self._thread, "sent", None)
+            if sent in self._ours:
+                self._ours.remove(sent)
+            self._thread.sent = None
+
+    def after_rate_limit(self, minute_remaining: int | None) -> None:
+        """After a ``rateLimit`` answer (once :meth:`observe` has seen it). The server did not count
+        the refused request: it leaves our log, and the others' count is taken again without it.
+        With its ``X-RateLimit-Remaining`` at 0 (or none) the window is full: the next request
+        waits until enough of ours have left it (one more for the place kept free), or, if it held
+        none of ours, until what the others held has left it; then one request goes alone. When the
+        header says the minute has room, the answer contradicts its count (a glitch of the
+        server's): the retry's own backoff, which grows while answers keep saying ``rateLimit``, is
+        the whole wait: seconds, not a minute."""
         with self._lock:
             now = self._clock()
-            self._sent.extend([now] * max(self.per_minute - len(self._sent), 0))
+            sent = getattr(self._thread, "sent", None)
+            if sent in self._ours:
+                self._ours.remove(sent)
+            self._thread.sent = None
+            self._tell(now, sent, minute_remaining or 0, counted=False)
 
 
 class Budget:
     """Requests this run may still spend: the smaller of ``--max-requests`` and the day's quota
     left (``x-ratelimit-requests-remaining``). Reserved before sending, so concurrent workers
-    cannot overshoot it."""
+    cannot overshoot it; a reservation is then settled: spent when the request left (whatever
+    came back, a read timeout included), given back when it never did (the connection was
+    refused, the name did not resolve, requests refused to send it). ``used`` counts the
+    requests sent."""
 
     def __init__(self, max_requests: int | None = None):
         self.max_requests = max_requests
+        #: requests sent: what the API may have counted against the quota
         self.used = 0
+        #: reserved and not yet settled (in flight)
+        self.reserved = 0
         self.day_remaining: int | None = None
         self._lock = threading.Lock()
 
     def reserve(self) -> None:
         with self._lock:
-            if self.max_requests is not None and self.used >= self.max_requests:
+            if self.max_requests is not None and self.used + self.reserved >= self.max_requests:
                 raise BudgetExhausted("max_requests")
-            if self.day_remaining is not None and self.day_remaining <= 0:
+            if self.day_remaining is not None and self.day_remaining - self.reserved <= 0:
                 raise BudgetExhausted("daily_quota")
-            self.used += 1
-            if self.day_remaining is not None:
-                self.day_remaining -= 1
+            self.reserved += 1
+
+    def settle(self, sent: bool) -> None:
+        """End a reservation: ``sent`` spends it, otherwise it is given back."""
+        with self._lock:
+            self.reserved -= 1
+            if sent:
+                self.used += 1
+                if self.day_remaining is not None:
+                    self.day_remaining -= 1
 
     def observe(self, day_remaining: int | None) -> None:
+        """The server's count, after the request it answers was settled as sent."""
         if day_remaining is not None:
             with self._lock:
                 self.day_remaining = day_remaining if self.day_remaining is None else min(self.day_remaining, day_remaining)
@@ -245,22 +400,39 @@ class ApiClient:
                     self.config.max_retries, delay)
 
     def _attempt(self, path: str, params: Mapping[str, Any]) -> Response:
+        """One attempt. Its reservation of the budget is spent once the request has left, and
+        given back when it never did (see :func:`_never_sent`)."""
         self.budget.reserve()
-        self.limiter.acquire()
-        url = self.config.base_url.rstrip("/") + "/" + path.lstrip("/")
+        sent = True  # unless shown otherwise: the budget errs on the side of the quota
         try:
-            http = self._session.get(url, params=dict(params), timeout=self.config.timeout_seconds)
-            body = http.content
-        except requests.Timeout:
-            raise TransientApiError(f"timeout after {self.config.timeout_seconds}s") from None
-        except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema) as exc:
+            self.limiter.acquire()
+            url = self.config.base_url.rstrip("/") + "/" + path.lstrip("/")
+            try:
+                # stream: the headers now, the body in chunks by _read_body, bounded
+                http = self._session.get(url, params=dict(params), timeout=self.config.timeout_seconds, stream=True)
+            except requests.RequestException as exc:
+                sent = not _never_sent(exc)
+                if not sent:
+                    self.limiter.never_sent()
+                raise self._request_error(exc) from None
+        finally:
+            self.budget.settle(sent)
+        with http:  # closes the connection when the body is left unread (an error, a body over the limit)
+            return self._answer(path, http)
+
+    def _request_error(self, exc: requests.RequestException) -> ApiError:
+        if isinstance(exc, requests.ConnectTimeout):
+            return TransientApiError(f"no connection within {self.config.timeout_seconds}s")
+        if isinstance(exc, requests.Timeout):
+            return TransientApiError(f"timeout after {self.config.timeout_seconds}s")
+        if isinstance(exc, _UNSENDABLE):
             # Refused before anything was sent, and so again on every retry: the config is at fault.
-            raise FatalApiError(f"the request cannot be sent ({type(exc).__name__}): check api.base_url and "
-                                "api.rapidapi_host") from None
-        except requests.RequestException as exc:
-            # urllib3 messages can carry the URL, never the key (it travels in a header), but be safe.
-            raise TransientApiError(redact(f"connection failed: {type(exc).__name__}: {exc}", self._key)) from None
+            return FatalApiError(f"the request cannot be sent ({type(exc).__name__}): check api.base_url and "
+                                 "api.rapidapi_host")
+        # urllib3 messages can carry the URL, never the key (it travels in a header), but be safe.
+        return TransientApiError(redact(f"connection failed: {type(exc).__name__}: {exc}", self._key))
+
+    def _answer(self, path: str, http: requests.Response) -> Response:
         minute_remaining = _int_header(http.headers, "X-RateLimit-Remaining")
         day_remaining = _int_header(http.headers, "x-ratelimit-requests-remaining")
         self.limiter.observe(minute_remaining)
@@ -271,36 +443,126 @@ class ApiClient:
             raise FatalApiError(f"HTTP {http.status_code}: the API rejected the key ({KEY_ENV})")
         if http.status_code != 200:
             raise FatalApiError(f"HTTP {http.status_code} for {path}")
-        envelope = self._parse(body, http)
-        if envelope["errors"]:
-            error = classify(envelope["errors"])
-            if isinstance(error, TransientApiError):
-                self.limiter.wait_for_window()
-            raise error
-        return Response(envelope, body, day_remaining, minute_remaining)
+        reading = _Reading()
+        try:
+            try:
+                body = _read_body(http, reading)
+            except requests.RequestException as exc:  # cut off, or too slow, mid-body
+                raise self._request_error(exc) from None
+            envelope = self._parse(body, http)
+            if envelope["errors"]:
+                error = classify(envelope["errors"])
+                if isinstance(error, TransientApiError):  # rateLimit
+                    self.limiter.after_rate_limit(minute_remaining)
+                raise error
+        except BaseException:
+            reading.release()
+            raise
+        return Response(envelope, body, day_remaining, minute_remaining, reading)
 
     @staticmethod
     def _parse(body: bytes, http: requests.Response) -> dict:
         expected = http.headers.get("Content-Length")
-        if expected is not None and expected.isdigit() and int(expected) != len(body):
+        # Content-Length counts the bytes on the wire: a compressed body's differs from its length.
+        identity = http.headers.get("Content-Encoding", "identity").strip().lower() == "identity"
+        if identity and expected is not None and expected.isdigit() and int(expected) != len(body):
             raise TransientApiError(f"truncated body: {len(body)} of {expected} bytes")
         try:
-            envelope = json.loads(body, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates)
+            # UTF-8 only (a byte-order mark is let through): json.loads would also take UTF-16 and
+            # UTF-32, which the body is written to the lake as, and which DuckDB cannot read.
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadResponse(f"body is not UTF-8 (byte {exc.start} of {len(body)})") from None
+        try:
+            envelope = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates)
         except BadResponse:
             raise
         except RecursionError:
             raise BadResponse("body is nested too deeply to be an API-Football envelope") from None
         except ValueError as exc:
-            raise TransientApiError(f"body is not JSON ({getattr(exc, 'msg', exc)} at byte {getattr(exc, 'pos', '?')} of {len(body)})") from None
-        if not isinstance(envelope, dict) or any(key not in envelope for key in ENVELOPE_KEYS):
+            raise TransientApiError(f"body is not JSON ({getattr(exc, 'msg', exc)} at character {getattr(exc, 'pos', '?')} of {len(text)})") from None
+        if not _is_envelope(envelope):
             raise TransientApiError("body is JSON but not an API-Football envelope")
         return envelope
+
+
+def _is_envelope(document: Any) -> bool:
+    """Every key of the envelope, each of the type the API sends (``parameters`` and ``errors`` are
+    ``[]`` when empty; ``response`` is an object for a few paths, such as ``/status``)."""
+    return (isinstance(document, dict) and all(key in document for key in ENVELOPE_KEYS)
+            and isinstance(document["parameters"], (dict, list)) and isinstance(document["errors"], (dict, list))
+            and isinstance(document["paging"], dict) and isinstance(document["response"], (list, dict)))
+
+
+#: What requests refuses to send (a header with a line break, a URL it cannot parse).
+_UNSENDABLE = (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+               requests.exceptions.InvalidSchema)
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """Whether the request failed before any of it left: requests refused to send it, or no
+    connection was made (refused, a name that did not resolve, no answer to the connect). Anything
+    later (a read timeout, a connection dropped after sending, a body cut off) counts as sent,
+    because the API may have counted it."""
+    if isinstance(exc, (_UNSENDABLE, requests.ConnectTimeout)):
+        return True
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.exceptions.ProxyError):
+        # requests wraps urllib3's MaxRetryError, whose reason is what ended the last try; a
+        # NewConnectionError (refused) and a NameResolutionError are ConnectTimeoutErrors.
+        reason = getattr(exc.args[0], "reason", exc.args[0]) if exc.args else None
+        return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
+    return False
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:g} MiB"
+
+
+def _read_body(http: requests.Response, reading: _Reading | None = None) -> bytes:
+    """The body, read in chunks and given up on once it is larger than :data:`MAX_BODY_BYTES`
+    (at once when its ``Content-Length`` says so): never more than the limit is held. One larger
+    than :data:`LARGE_BODY_BYTES` waits, before it is read further, for ``reading`` to hold the
+    process's one place for a large answer."""
+    reading = reading or _Reading()
+    try:
+        return _read_chunks(http, reading)
+    except BaseException:
+        reading.release()
+        raise
+
+
+def _read_chunks(http: requests.Response, reading: _Reading) -> bytes:
+    declared = http.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise OverLimit(f"the body is {int(declared)} bytes (its Content-Length), over the limit of "
+                        f"{_mib(MAX_BODY_BYTES)} (MAX_BODY_BYTES); nothing of it was read")
+    if declared is not None and declared.isdigit() and int(declared) > LARGE_BODY_BYTES:
+        reading.hold()
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in http.iter_content(BODY_CHUNK_BYTES):
+        size += len(chunk)
+        if size > LARGE_BODY_BYTES:
+            reading.hold()
+        if size > MAX_BODY_BYTES:
+            raise OverLimit(f"the body is over the limit of {_mib(MAX_BODY_BYTES)} (MAX_BODY_BYTES): "
+                            f"{size} bytes read when it gave up; the rest was not read")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class BadResponse(ApiError):
     """A complete JSON body that no reader of the lake should get: NaN or Infinity (not JSON, and
     warehouses choke on them), duplicate keys (which value is meant?), absurd nesting. Retrying
     would return the same body, so the partition fails and nothing is written."""
+
+
+class OverLimit(BadResponse):
+    """An answer over a limit pitchlake sets on what a server may make it hold: a body larger than
+    :data:`MAX_BODY_BYTES`, a page count over :data:`pitchlake.runner.MAX_PAGES`, or pages of one fetch
+    over :data:`pitchlake.runner.MAX_FETCH_BYTES`. Not transient
+    (the same request gets the same answer): the partition fails, nothing is written for it, and
+    the run goes on with the others."""
 
 
 def _refuse_constant(name: str):

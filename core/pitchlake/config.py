@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
 from .lake import DEFAULT_LAYOUT, LAYOUT_FIELDS, LAYOUT_SUFFIX, Layout, UnsafeKeyError, check_partition_value, layout_placeholders
+from .names import is_valid_name
 from .project import CONFIG, project_root, template_file
 
 DEFAULT_CONFIG = CONFIG
@@ -47,6 +48,17 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
+#: What a message shows in place of a value the user gave that is no name.
+NOT_A_NAME = "<not a name>"
+
+
+def shown_name(value: object) -> str:
+    """A name the user gave (a plugin, an endpoint, an adapter), as a message shows it: unquoted,
+    like every value in pitchlake's messages, when it keeps the name rule (:mod:`pitchlake.names`);
+    anything else could be a key pasted in the wrong place, and is never echoed."""
+    return value if is_valid_name(value) else NOT_A_NAME  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
@@ -55,6 +67,15 @@ class Problem:
 
     def __str__(self) -> str:
         return redact(f"{self.file}: {self.pointer or '/'}: {self.message}")
+
+
+@dataclass(frozen=True)
+class EnvironmentProblem(Problem):
+    """A problem of an environment variable that overrides a config value: ``file`` is the
+    variable's name, ``pointer`` the config value it overrides."""
+
+    def __str__(self) -> str:
+        return redact(f"{self.file} (environment variable, overrides {self.pointer}): {self.message}")
 
 
 class ConfigError(Exception):
@@ -116,7 +137,7 @@ class Defaults:
     applies to the whole run where one value serves every endpoint (the Step Functions adapter's
     single schedule)."""
 
-    refresh: str = "daily"
+    refresh: str = "auto"
     schedule: str = "0 6 * * *"
 
 
@@ -264,23 +285,24 @@ def _semantic_problems(file: str, document: Any, endpoints: dict, backends: dict
         if isinstance(name, str):  # the schema reports any other name, which could not even be looked up
             if name in seen:
                 problems.append(Problem(file, _pointer([*where, "name" if "name" in entry else "plugin"]),
-                                        f"duplicate endpoint name {name!r} (also /endpoints/{seen[name]}); set a distinct name"))
+                                        f"duplicate endpoint name {shown_name(name)} (also /endpoints/{seen[name]}); set a distinct name"))
             seen.setdefault(name, index)
         endpoint = endpoints.get(entry["plugin"])
         if endpoint is None:
             installed = ", ".join(sorted(endpoints)) or "none"
-            problems.append(Problem(file, _pointer([*where, "plugin"]), f"no installed plugin provides endpoint {entry['plugin']!r}; installed: {installed}"))
+            problems.append(Problem(file, _pointer([*where, "plugin"]),
+                                    f"no installed plugin provides endpoint {shown_name(entry['plugin'])}; installed: {installed}"))
             continue
         for param in entry.get("params", {}) if isinstance(entry.get("params"), dict) else ():
             if param not in endpoint.extra_params:
                 allowed = ", ".join(sorted(endpoint.extra_params)) or "none"
                 problems.append(Problem(file, _pointer([*where, "params", param]),
-                                        f"endpoint {endpoint.name!r} does not declare param {param!r}; declared: {allowed}"))
+                                        f"endpoint {endpoint.name} does not declare param {shown_name(param)}; declared: {allowed}"))
         for key, values in entry.get("partitions", {}).items() if isinstance(entry.get("partitions"), dict) else ():
             if key not in endpoint.partition_keys:
                 declared = ", ".join(endpoint.partition_keys) or "none"
                 problems.append(Problem(file, _pointer([*where, "partitions", key]),
-                                        f"endpoint {endpoint.name!r} has no partition key {key!r}; its keys: {declared}"))
+                                        f"endpoint {endpoint.name} has no partition key {shown_name(key)}; its keys: {declared}"))
             for position, value in enumerate(values if isinstance(values, list) else ()):
                 message = _partition_value_problem(endpoint, key, value)
                 if message:
@@ -291,8 +313,7 @@ def _semantic_problems(file: str, document: Any, endpoints: dict, backends: dict
     lake = document.get("lake") if isinstance(document.get("lake"), dict) else {}
     uri = lake.get("uri")
     if isinstance(uri, str) and uri.split("://", 1)[0] not in backends:  # as open_lake finds the backend
-        installed = ", ".join(f"{known}://" for known in sorted(backends)) or "none"
-        problems.append(Problem(file, "/lake/uri", f"no installed lake backend handles this scheme; installed: {installed}"))
+        problems.append(Problem(file, "/lake/uri", _no_backend(backends)))
     layout = lake.get("layout", DEFAULT_LAYOUT)
     if isinstance(layout, str):
         problems += _layout_problems(file, layout, enabled)
@@ -326,6 +347,8 @@ def _layout_problems(file: str, layout: str, enabled: list) -> list[Problem]:
         problems.append(Problem(file, "/lake/layout", "layout must contain {endpoint}"))
     if not layout.endswith(LAYOUT_SUFFIX):
         problems.append(Problem(file, "/lake/layout", f"layout must end with {LAYOUT_SUFFIX!r}: ingestion_date is always the last partition"))
+    elif names.count("ingestion_date") > 1:
+        problems.append(Problem(file, "/lake/layout", f"{{ingestion_date}} belongs only in the layout's end, {LAYOUT_SUFFIX!r}"))
     keys = {key for endpoint in enabled for key in endpoint.partition_keys}
     unknown = [name for name in names if name not in LAYOUT_FIELDS and name not in keys]
     for name in unknown:
@@ -334,7 +357,7 @@ def _layout_problems(file: str, layout: str, enabled: list) -> list[Problem]:
         for endpoint in enabled:
             for key in endpoint.partition_keys:
                 if key not in names:
-                    problems.append(Problem(file, "/lake/layout", f"layout is missing partition key {{{key}}} of endpoint {endpoint.name!r} (or use {{partitions}})"))
+                    problems.append(Problem(file, "/lake/layout", f"layout is missing partition key {{{key}}} of endpoint {endpoint.name} (or use {{partitions}})"))
     if not unknown:
         problems += _layout_key_problems(file, Layout(layout), enabled)
     return problems
@@ -350,7 +373,7 @@ def _layout_key_problems(file: str, layout: Layout, enabled: list) -> list[Probl
         try:
             layout.data_key(endpoint.name, keys, dict.fromkeys(keys, "0"), "0")
         except KeyError as exc:
-            problems.append(Problem(file, "/lake/layout", f"endpoint {endpoint.name!r} has no partition key {{{exc.args[0]}}}; use {{partitions}}"))
+            problems.append(Problem(file, "/lake/layout", f"endpoint {endpoint.name} has no partition key {{{shown_name(exc.args[0])}}}; use {{partitions}}"))
         except UnsafeKeyError:
             problems.append(Problem(file, "/lake/layout", "expected keys inside the lake: relative, '/'-separated, no '..' segments or '\\'"))
         except ValueError as exc:
@@ -374,6 +397,41 @@ def _parse(path: Path) -> Any:
         raise ConfigError([Problem(file, "", NESTED)]) from None
     except ValueError:  # Python reads no integer of more than 4300 digits
         raise ConfigError([Problem(file, "", "not valid JSON here: a number is too long")]) from None
+
+
+#: The environment variables that override a config value, and the value's path in the config:
+#: each is checked as that value is (its schema, then the installed plugins), its name in the message.
+ENVIRONMENT_OVERRIDES = {"API_FOOTBALL_BASE_URL": ("api", "base_url"), "PITCHLAKE_LAKE": ("lake", "uri")}
+
+
+def environment_problems(backends: dict | None = None) -> list[Problem]:
+    """What is wrong with the overrides the environment sets (an empty variable is unset: the
+    config's value applies); ``backends`` defaults to the installed lake backends. The messages
+    say what was expected, never the value: a key pasted into the wrong variable must not end up
+    in a terminal or a CI log. :func:`load_config` reports them with the config's problems."""
+    if backends is None:
+        from .plugins import registry
+
+        backends = registry().lake_backends
+    problems: list[Problem] = []
+    for name, path in ENVIRONMENT_OVERRIDES.items():
+        value = os.environ.get(name)
+        if not value:
+            continue
+        node = schema()
+        for part in path:
+            node = node["properties"][part]
+        pointer = _pointer(path)
+        errors = [best_match([error]) if error.context else error for error in _Validator(node).iter_errors(value)]
+        problems += [EnvironmentProblem(name, pointer, _expected(error)) for error in errors]
+        if not errors and path == ("lake", "uri") and value.split("://", 1)[0] not in backends:
+            problems.append(EnvironmentProblem(name, pointer, _no_backend(backends)))
+    return problems
+
+
+def _no_backend(backends: dict) -> str:
+    installed = ", ".join(f"{known}://" for known in sorted(backends)) or "none"
+    return f"no installed lake backend handles this scheme; installed: {installed}"
 
 
 def lake_uri(uri: str, base: Path) -> str:
@@ -403,8 +461,9 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG, endpoints: dict | None
                      if problem.pointer not in spoken]
     except RecursionError:  # comparing deep lists for uniqueItems, say
         raise ConfigError([Problem(file, "", NESTED)]) from None
-    if problems:
-        raise ConfigError(sorted(set(problems), key=_order))
+    environment = environment_problems(registry().lake_backends)
+    if problems or environment:
+        raise ConfigError(sorted(set(problems), key=_order) + environment)
 
     api, lake, scope = document["api"], document["lake"], document["scope"]
     lake_env = os.environ.get("PITCHLAKE_LAKE")

@@ -35,6 +35,9 @@ PARTITION_SOURCES = ("scope", "derived")
 KINDS = ("single", "paginated", "batched")
 #: The key of a batched endpoint's derived partition dicts that lists the ids still to fetch.
 DERIVED_IDS = "ids"
+#: Refresh periods in days: how old a fetch of a partition that is not closed may grow before it
+#: is fetched again (:attr:`Endpoint.refresh`, and the config's ``refresh``).
+REFRESH_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
 
 T = TypeVar("T")
 
@@ -58,6 +61,12 @@ class DeriveContext(Protocol):
     def fetches(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], Any]]:
         """As :meth:`items`, but ``(partition, document)`` for each of those ``data.json``: the
         whole response, for what the items alone do not say (what was asked, say)."""
+
+    def fetch_as_of(self, endpoint: str, partition: Mapping[str, str], date: str | None = None) -> tuple[str, Any] | None:
+        """``(ingestion_date, document)`` of the newest complete ``data.json`` of one partition
+        of ``endpoint`` fetched on or before ``date`` (any date when None), or None: what the lake
+        knew of it then, for :attr:`Endpoint.changed`. ``partition`` may have keys the endpoint
+        has not (those of the endpoint asking): they are ignored."""
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, once per plan for each ``key``: a table read from the lake that is
@@ -96,6 +105,21 @@ class Endpoint:
     batch_param: str | None = None
     batch_size: int = 1
     description: str = ""
+    #: Requests one fetch of a partition takes (the pages of a paginated or batched one), for
+    #: estimates before the lake holds a fetch of the endpoint to learn it from.
+    expected_requests: int = 1
+    #: Under the config's ``refresh: auto`` (the default), the period after which a partition
+    #: that is not closed is fetched again (a key of :data:`REFRESH_DAYS`): how fast the data
+    #: changes when nothing in the lake says it did.
+    refresh: str = "daily"
+    #: The endpoint whose data says when a partition of this one changed (planned before it).
+    changes_with: str | None = None
+    #: With :attr:`changes_with`: ``changed(context, partition, since) -> str | None``, why the
+    #: partition's data has changed since its fetch of ``since`` (an ingestion date), as the
+    #: :class:`DeriveContext` shows ``changes_with``'s data, or None. Under ``refresh: auto`` the
+    #: partition is then fetched again when it changed, and otherwise once :attr:`refresh` old:
+    #: a league table after a match of it finished, not every day.
+    changed: Callable[..., str | None] | None = field(default=None, compare=False)
     #: Partition key -> the list of the config's ``scope`` that enumerates it (a ``scope``
     #: endpoint's keys not named here need a ``partitions`` override in the config).
     scope_keys: Mapping[str, str] = field(default_factory=dict)
@@ -128,6 +152,10 @@ class Endpoint:
             raise ValueError(f"endpoint {self.name!r}: an endpoint is paginated or batched, not both")
         if self.paginated and not self.page_param:
             raise ValueError(f"endpoint {self.name!r}: a paginated endpoint names its page_param")
+        if self.refresh not in REFRESH_DAYS:
+            raise ValueError(f"endpoint {self.name!r}: refresh must be one of {sorted(REFRESH_DAYS)}")
+        if (self.changes_with is None) != (self.changed is None):
+            raise ValueError(f"endpoint {self.name!r}: changes_with and changed go together")
         if self.kind != "single" and type(self).merge is Endpoint.merge:
             raise ValueError(f"endpoint {self.name!r}: a {self.kind} endpoint says how its pages merge (Endpoint.merge)")
 
@@ -135,6 +163,13 @@ class Endpoint:
     def kind(self) -> str:
         """One of :data:`KINDS`: how the runner fetches a partition."""
         return "batched" if self.batch_param else "paginated" if self.paginated else "single"
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every endpoint whose data this one reads while it is planned (:attr:`depends_on`,
+        :attr:`gated_by`, :attr:`changes_with`): planned, and fetched, before it."""
+        found = [*self.depends_on, self.gated_by, self.changes_with]
+        return tuple(dict.fromkeys(name for name in found if name and name != self.name))
 
     @property
     def summary(self) -> str:
@@ -194,6 +229,13 @@ class Endpoint:
         """What closed the partition (``"closed season"``), when its data no longer changes: it is
         fetched once, ever, never refreshed; None while it may still change."""
         return None
+
+    def backfill_order(self, partition: Mapping[str, str]) -> tuple:
+        """Where a closed partition comes in a backfill: a run fetches closed partitions in groups
+        of equal order, the smallest first, each group through every stage before the next (so a
+        backfill the day's quota stops leaves whole groups behind it). Its last item, when it is
+        text, names the group (``plan`` shows it). One group by default."""
+        return ()
 
     def scope_problems(self, scope: Any) -> list[tuple[str, str]]:
         """``(JSON pointer under /scope, message)`` for what is wrong with the config's scope as

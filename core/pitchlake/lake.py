@@ -6,6 +6,8 @@ so readers that only look at ``**/data.json`` never see anything half-written.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import string
 from collections.abc import Iterator, Mapping
@@ -19,6 +21,12 @@ LAYOUT_SUFFIX = "/ingestion_date={ingestion_date}/data.json"
 DEFAULT_LAYOUT = "raw/{endpoint}/{partitions}" + LAYOUT_SUFFIX
 #: Placeholders the layout itself provides; every other placeholder must be a partition key.
 LAYOUT_FIELDS = ("endpoint", "partitions", "ingestion_date")
+#: Where corrupt objects are moved, under the lake root: ``_quarantine/<original key>``. Outside
+#: every key the layout makes (one more leading segment), so neither the planner's LISTs nor dbt's
+#: and Snowflake's globs of ``.../ingestion_date=*/data.json`` ever see one.
+QUARANTINE_DIR = "_quarantine"
+
+log = logging.getLogger(__name__)
 
 # A partition value ends up as one path segment of a Hive-style key: nothing that could change
 # the meaning of the path (separators, '=', '..') and nothing S3 or a file system treats oddly.
@@ -36,6 +44,17 @@ class UnsafeKeyError(LakeError, ValueError):
 
 class AlreadyExists(LakeError):
     """``put(..., if_absent=True)`` found the key already written (by another writer)."""
+
+
+class CorruptObject(ValueError):
+    """An object was read, but its bytes are not what its key says it holds (not JSON, or not the
+    shape its writer gives it): a torn copy, a hand edit, a disk error. ``reason`` says which.
+    Not a :class:`LakeError`: the lake works, one object in it is bad, and it is quarantined
+    (:func:`quarantine`) rather than failing the run."""
+
+    def __init__(self, key: str, reason: str):
+        self.key, self.reason = key, reason
+        super().__init__(f"{key}: {reason}")
 
 
 @runtime_checkable
@@ -57,6 +76,47 @@ class LakeBackend(Protocol):
         With ``if_absent`` the write fails with :class:`AlreadyExists` when the key is there."""
 
     def delete(self, key: str) -> None: ...
+
+
+def read_json(lake: LakeBackend, key: str) -> Any:
+    """The JSON document at ``key``. :class:`CorruptObject` when its bytes are not JSON; a read
+    that fails (missing key, permissions, the network) stays a :class:`LakeError`, since that says
+    nothing about the object itself."""
+    data = lake.read(key)
+    if not data.strip():
+        raise CorruptObject(key, "empty, not JSON")
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        raise CorruptObject(key, "not JSON (not UTF-8 text)") from None
+    except RecursionError:
+        raise CorruptObject(key, "not JSON that can be read (nested too deeply)") from None
+    except ValueError as exc:
+        raise CorruptObject(key, f"not JSON ({getattr(exc, 'msg', exc)} at byte {getattr(exc, 'pos', '?')} "
+                                 f"of {len(data)})") from None
+
+
+def quarantine_key(key: str) -> str:
+    return f"{QUARANTINE_DIR}/{key}"
+
+
+def quarantine(lake: LakeBackend, key: str, reason: str) -> dict[str, Any]:
+    """Move a corrupt object to ``_quarantine/<key>`` (read, put, then delete the original), so
+    the partition is fetched again as if it had never held it, while its bytes stay for a look.
+    A later quarantine of the same key replaces the earlier copy. A move that fails (the object
+    is gone already, the lake refuses the write or the delete) is logged and reported with
+    ``moved_to`` None: planning went on as if the object were gone all the same.
+    Returns ``{"key", "reason", "moved_to"}`` (and ``"error"`` when the move failed)."""
+    target = quarantine_key(key)
+    try:
+        lake.put(target, lake.read(key))
+        lake.delete(key)
+    except LakeError as exc:
+        log.warning("%s: %s; could not move it to %s (%s): it is left in place, and planned as if it were gone",
+                    key, reason, target, exc)
+        return {"key": key, "reason": reason, "moved_to": None, "error": str(exc)}
+    log.warning("%s: %s; quarantined: moved to %s, and planned as if it had never been written", key, reason, target)
+    return {"key": key, "reason": reason, "moved_to": target}
 
 
 def check_key(key: str) -> str:
@@ -82,7 +142,18 @@ def check_partition_value(key: str, value: Any) -> str:
 
 
 def layout_placeholders(layout: str) -> list[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(layout) if name is not None]
+    """The ``{name}`` placeholders of a key template, in order. Only plain names: a format spec or
+    a conversion (``{season:0>6}``, ``{endpoint!r}``) would write keys the planner cannot read
+    back, or (``{endpoint:>99999999999}``) exhaust memory; a ValueError says so, without the text."""
+    names = []
+    for _, name, spec, conversion in string.Formatter().parse(layout):
+        if name is None:
+            continue
+        if spec or conversion or not name.isidentifier():
+            raise ValueError("placeholders are plain names in braces, such as {endpoint}: no format spec, "
+                             "conversion, index or attribute")
+        names.append(name)
+    return names
 
 
 def partition_key(
@@ -150,7 +221,8 @@ class Layout:
             if name == "endpoint":
                 pattern += re.escape(endpoint)
             elif name == "partitions":
-                pattern += "/".join(f"{re.escape(key)}=(?P<{key}>[^/]+)" for key in keys)
+                pattern += "/".join(f"{re.escape(key)}=" + (f"(?P={key})" if key in seen else f"(?P<{key}>[^/]+)")
+                                    for key in keys)
                 seen.update(keys)
             elif name is not None:
                 pattern += f"(?P={name})" if name in seen else f"(?P<{name}>[^/]+)"

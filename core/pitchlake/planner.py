@@ -2,7 +2,8 @@
 
 The lake is read with one paginated LIST per endpoint prefix. Each partition is then judged by
 the endpoint's refresh policy: a closed partition (one the endpoint says no longer changes) is
-fetched once, ever; the others at most once per refresh period; a fetch that crashed resumes at its
+fetched once, ever; the others when the data they depend on says they changed
+(:attr:`~pitchlake.endpoints.Endpoint.changed`), and at least once per refresh period; a fetch that crashed resumes at its
 first missing page; a partition the API said is out of plan, or that data already in the lake says
 the API has nothing for (:meth:`pitchlake.endpoints.Endpoint.no_data`), is not fetched at all.
 """
@@ -11,21 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import logging
 import os
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .config import Config, EndpointConfig
-from .endpoints import DERIVED_IDS, Endpoint
-from .lake import DATA_FILE, LakeBackend, Layout
+from .endpoints import DERIVED_IDS, REFRESH_DAYS, Endpoint, SchemaMismatch, check_items
+from .lake import DATA_FILE, QUARANTINE_DIR, CorruptObject, LakeBackend, LakeError, Layout, read_json
 from .lease import LEASE_FILE
 
 PAGES_DIR = "_pages"
 OUT_OF_PLAN = "_out_of_plan.json"
-REFRESH_DAYS = {"daily": 1, "weekly": 7}
+#: The config's ``refresh`` that lets each endpoint decide (:attr:`Endpoint.refresh` and
+#: :attr:`Endpoint.changed`); the others are ``never`` and the periods of :data:`REFRESH_DAYS`.
+AUTO = "auto"
+REFRESH_POLICIES = (AUTO, "never", *REFRESH_DAYS)
 #: The ingestion date of a backfill or a test, instead of today in UTC.
 TODAY_ENV = "PITCHLAKE_TODAY"
 
@@ -170,6 +173,9 @@ class Plan:
     deferred: list[str] = field(default_factory=list)
     #: page checkpoints of fetches whose data.json was written before they could be deleted
     cleanup: list[str] = field(default_factory=list)
+    #: ``(key, why)`` of corrupt objects the plan was made without: the runner moves each to
+    #: ``_quarantine/<key>`` before fetching (see :func:`pitchlake.lake.quarantine`)
+    quarantine: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def estimated_requests(self) -> int:
@@ -185,6 +191,7 @@ class Plan:
             ],
             "skipped": [{"endpoint": s.name, "partition": s.partition, "reason": s.reason} for s in self.skipped],
             "deferred": self.deferred,
+            "quarantine": [{"key": key, "reason": reason} for key, reason in self.quarantine],
         }
 
 
@@ -197,9 +204,7 @@ def stages(config: Config, endpoints: Mapping[str, Endpoint]) -> list[list[Endpo
     done: set[str] = set()
     result = []
     def needs(entry: EndpointConfig) -> set[str]:
-        endpoint = endpoints[entry.plugin]
-        gate = {endpoint.gated_by} if endpoint.gated_by and endpoint.gated_by != entry.plugin else set()
-        return (set(endpoint.depends_on) | gate) & set(by_plugin)
+        return set(endpoints[entry.plugin].sources) & set(by_plugin)
 
     while remaining:
         ready = [e for e in remaining if needs(e) <= done]
@@ -211,10 +216,35 @@ def stages(config: Config, endpoints: Mapping[str, Endpoint]) -> list[list[Endpo
     return result
 
 
+def read_document(lake: LakeBackend, key: str, endpoint: Endpoint) -> Any:
+    """A ``data.json`` or a checkpointed page of ``endpoint``: :class:`~pitchlake.lake.CorruptObject`
+    unless it is JSON holding a list where the endpoint keeps its items (:meth:`Endpoint.items`),
+    as everything the runner writes does (it checked each response with ``check_items``). Items
+    are not checked against the item schema again: a schema made stricter since must not send
+    good data to quarantine, and fetching it again would cost credits."""
+    document = read_json(lake, key)
+    if not isinstance(endpoint.items(document), list):
+        raise CorruptObject(key, f"JSON, but not what {endpoint.name} writes (no list of items where it keeps them)")
+    return document
+
+
+def _lease_problem(record: Any) -> str | None:
+    """What makes a lease record unusable to :func:`pitchlake.lease.acquire`, or None."""
+    if not isinstance(record, dict):
+        return "JSON, but not a lease (not an object)"
+    if not isinstance(record.get("expires", 0), int | float):
+        return "JSON, but not a lease (its expiry is not a number)"
+    return None
+
+
 class LakeView:
     """The lake as the planner sees it: one LIST per endpoint, then reads only where a derived
     endpoint or an endpoint's :meth:`~pitchlake.endpoints.Endpoint.no_data` needs the data itself.
-    Also the ``DeriveContext`` of endpoints."""
+    Also the ``DeriveContext`` of endpoints.
+
+    A corrupt object it reads is put in :attr:`quarantine` and the view goes on as if it were not
+    in the lake: a corrupt ``data.json`` leaves the fetch before it as the partition's newest (or
+    none), a corrupt page is a page still to fetch."""
 
     def __init__(self, config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection):
         self.config = config
@@ -225,6 +255,11 @@ class LakeView:
         self.selection = selection
         self._states: dict[str, dict[tuple, PartitionState]] = {}
         self._cache: dict[Hashable, Any] = {}
+        #: key -> why, for each corrupt object read, in the order found
+        self.quarantine: dict[str, str] = {}
+        #: (endpoint entry name, partition values) whose newest complete fetch changed because its
+        #: data.json was corrupt, in the order found
+        self.damaged: list[tuple[str, tuple]] = []
 
     def _entry(self, plugin_or_name: str) -> EndpointConfig | None:
         for entry in self.config.endpoints:
@@ -242,7 +277,7 @@ class LakeView:
             states: dict[tuple, PartitionState] = {}
             for key in self.lake.list(self.layout.prefix(entry.name)):
                 match = parser.match(key)
-                if not match:
+                if not match or key.startswith(QUARANTINE_DIR + "/"):
                     continue
                 date, rest = match["ingestion_date"], match["rest"]
                 if date is not None and _unusable_date(key, date):
@@ -261,10 +296,107 @@ class LakeView:
             self._states[entry.name] = states
         return self._states[entry.name]
 
-    def read_json(self, key: str) -> Any:
-        return json.loads(self.lake.read(key))
+    def _read(self, key: str, endpoint: Endpoint) -> Any | None:
+        """The document at ``key``, or None when it is corrupt (then it is in :attr:`quarantine`)
+        or gone since the LIST (a concurrent run merged the pages, or quarantined the object)."""
+        if key in self.quarantine:
+            return None
+        try:
+            return read_document(self.lake, key, endpoint)
+        except CorruptObject as exc:
+            self.quarantine[key] = exc.reason
+            log.info("%s: %s; planning as if it were not in the lake", key, exc.reason)
+            return None
+        except LakeError:
+            if self.lake.exists(key):
+                raise
+            log.info("%s: gone since the lake was listed; planning without it", key)
+            return None
+
+    def document(self, name: str, values: tuple, date: str) -> Any | None:
+        """The ``data.json`` of one fetch of a partition; None when it is corrupt (or gone), and
+        then the fetch is no longer complete for the rest of the plan (:attr:`damaged` records it)."""
+        entry = self._entry(name)
+        endpoint = self.endpoints[entry.plugin]
+        partition = dict(zip(endpoint.partition_keys, values, strict=True))
+        document = self._read(self.layout.data_key(entry.name, endpoint.partition_keys, partition, date), endpoint)
+        if document is None:
+            state = self.states(entry.name).get(values)
+            if state is not None and date in state.complete:
+                state.complete.remove(date)
+                self.damaged.append((entry.name, values))
+        return document
+
+    def pages(self, name: str, values: tuple, date: str) -> dict[int, Any]:
+        """The checkpointed pages of a fetch, by number; a corrupt page is left out, and from then
+        on the plan takes it for a page still to fetch."""
+        entry = self._entry(name)
+        endpoint = self.endpoints[entry.plugin]
+        state = self.states(entry.name).get(values, PartitionState())
+        fetch_dir = self.layout.fetch_dir(entry.name, endpoint.partition_keys,
+                                          dict(zip(endpoint.partition_keys, values, strict=True)), date)
+        documents = {}
+        for number in sorted(state.pages.get(date, ())):
+            document = self._read(f"{fetch_dir}/{page_name(number)}", endpoint)
+            if document is None:
+                state.pages[date].discard(number)
+            else:
+                documents[number] = document
+        return documents
+
+    def check_lease(self, name: str, values: tuple, date: str) -> None:
+        """A fetch's lease, read as :func:`pitchlake.lease.acquire` will: one it could not judge
+        goes to quarantine. A lease released meanwhile is no problem."""
+        entry = self._entry(name)
+        keys = self.endpoints[entry.plugin].partition_keys
+        key = f"{self.layout.fetch_dir(entry.name, keys, dict(zip(keys, values, strict=True)), date)}/{LEASE_FILE}"
+        if key in self.quarantine:
+            return
+        try:
+            problem = _lease_problem(read_json(self.lake, key))
+        except CorruptObject as exc:
+            problem = exc.reason
+        except LakeError:
+            return
+        if problem:
+            self.quarantine[key] = problem
+            self.states(entry.name).get(values, PartitionState()).leases.discard(date)
+
+    def check_items_of(self, names: Iterable[str]) -> bool:
+        """Check the newest complete fetch of each admitted partition of the endpoints ``names``
+        against its endpoint's item schema, quarantining each that fails as a corrupt object
+        (the fetch before it then counts, and is checked too). True when one was found."""
+        found = False
+        for name in names:
+            entry = self._entry(name)
+            if entry is None:
+                continue
+            endpoint = self.endpoints[entry.plugin]
+            keys = endpoint.partition_keys
+            for values, state in sorted(self.states(entry.name).items()):
+                partition = dict(zip(keys, values, strict=True))
+                if not self.selection.admits(partition):
+                    continue
+                while state.complete:
+                    date = state.complete[-1]
+                    document = self.document(entry.name, values, date)  # None: corrupt, and no longer complete
+                    if document is None:
+                        continue
+                    try:
+                        check_items(endpoint, document)
+                        break
+                    except SchemaMismatch as exc:
+                        key = self.layout.data_key(entry.name, keys, partition, date)
+                        self.quarantine[key] = f"its items are not what {endpoint.name} fetches ({exc})"
+                        log.info("%s: %s; planning as if it were not in the lake", key, self.quarantine[key])
+                        state.complete.remove(date)
+                        self.damaged.append((entry.name, values))
+                        found = True
+        return found
 
     def fetches(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
+        """The newest complete fetch of a partition whose ``data.json`` is corrupt gives way to
+        the one before it (with ``every_date``, it is left out)."""
         entry = self._entry(endpoint)
         if entry is None:
             return
@@ -273,8 +405,26 @@ class LakeView:
             partition = dict(zip(keys, values, strict=True))
             if not state.complete or not self.selection.admits(partition):
                 continue
-            for date in state.complete if every_date else state.complete[-1:]:
-                yield partition, self.read_json(self.layout.data_key(entry.name, keys, partition, date))
+            for date in list(state.complete) if every_date else reversed(list(state.complete)):
+                document = self.document(entry.name, values, date)
+                if document is not None:
+                    yield partition, document
+                    if not every_date:
+                        break
+
+    def fetch_as_of(self, endpoint: str, partition: Mapping[str, str], date: str | None = None) -> tuple[str, Any] | None:
+        entry = self._entry(endpoint)
+        if entry is None:
+            return None
+        keys = self.endpoints[entry.plugin].partition_keys
+        values = tuple(str(partition[key]) for key in keys)
+        state = self.states(entry.name).get(values, PartitionState())
+        for fetched in reversed(list(state.complete)):
+            if date is None or fetched <= date:
+                document = self.document(entry.name, values, fetched)
+                if document is not None:
+                    return fetched, document
+        return None
 
     def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], Any]]:
         entry = self._entry(endpoint)
@@ -284,6 +434,32 @@ class LakeView:
         for partition, document in self.fetches(endpoint, every_date=every_date):
             for item in declared.items(document) or []:
                 yield partition, item
+
+    def typical_requests(self, name: str, sample: int = 3) -> int:
+        """What a fetch of a partition of ``name`` new to the lake will cost: the mean over
+        ``sample`` of its partitions of what their fetches took (:func:`fetch_requests`; the newest
+        fetch of a paginated partition, every fetch of a closed batched one, as each fetches only
+        what is new), else what its endpoint declares (:attr:`Endpoint.expected_requests`)."""
+        entry = self._entry(name)
+        endpoint = self.endpoints[entry.plugin]
+        if endpoint.kind == "single":
+            return 1
+
+        def learn() -> int:
+            counts = []
+            for values, state in sorted(self.states(entry.name).items(), reverse=True):
+                partition = dict(zip(endpoint.partition_keys, values, strict=True))
+                if endpoint.kind == "batched" and not endpoint.closed(partition, self.scope):
+                    continue  # still growing: not what a whole partition takes
+                dates = state.complete if endpoint.kind == "batched" else state.complete[-1:]
+                documents = [self.document(entry.name, values, date) for date in dates]
+                if documents and None not in documents:
+                    counts.append(sum(fetch_requests(endpoint, document) for document in documents))
+                if len(counts) == sample:
+                    break
+            return round(sum(counts) / len(counts)) if counts else endpoint.expected_requests
+
+        return self.cached(("typical requests", entry.name), learn)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         if key not in self._cache:
@@ -341,7 +517,9 @@ def outside_scope(config: Config, endpoints: Mapping[str, Endpoint],
     return result
 
 
-def _scope_partitions(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> Iterator[dict[str, str]]:
+def scope_partitions(entry: EndpointConfig, endpoint: Endpoint, config: Config) -> Iterator[dict[str, str]]:
+    """The partitions of a ``scope`` endpoint (or the scope's for a derived one keyed like it):
+    the product of :func:`scope_values`."""
     axes = []
     for key, values in scope_values(entry, endpoint, config).items():
         if values is None:
@@ -360,39 +538,140 @@ def never_refreshed(config: Config, endpoints: Mapping[str, Endpoint]) -> list[s
         endpoint = endpoints[entry.plugin]
         if endpoint.partition_source != "scope" or not endpoint.partition_keys:
             continue
-        partitions = list(_scope_partitions(entry, endpoint, config))
+        partitions = list(scope_partitions(entry, endpoint, config))
         if partitions and all(endpoint.closed(partition, config.scope) for partition in partitions):
             names.append(entry.name)
     return names
 
 
-def _refresh_due(last: str, refresh: str, date: str) -> bool:
-    if refresh == "never":
-        return False
-    age = (dt.date.fromisoformat(date) - dt.date.fromisoformat(last)).days
-    return age >= REFRESH_DAYS[refresh]
+def refresh_period(entry: EndpointConfig, endpoint: Endpoint) -> str:
+    """The longest a fetch of a partition that is not closed stays fresh: ``never``, or a key of
+    :data:`REFRESH_DAYS` (under ``auto``, the endpoint's own period)."""
+    return endpoint.refresh if entry.refresh == AUTO else entry.refresh
+
+
+def _refresh(view: LakeView, entry: EndpointConfig, endpoint: Endpoint, partition: dict, last: str,
+             date: str) -> tuple[bool, str]:
+    """Whether a partition that is not closed, last fetched on ``last``, is fetched again on
+    ``date``, and why (or why not), as ``plan`` shows it."""
+    period = refresh_period(entry, endpoint)
+    if period == "never":
+        return False, f"fresh (fetched {last}, refresh never)"
+    due = dt.date.fromisoformat(last) + dt.timedelta(days=REFRESH_DAYS[period])
+    if entry.refresh != AUTO:
+        fresh = dt.date.fromisoformat(date) < due
+        return not fresh, f"{'fresh' if fresh else 'refresh'} (fetched {last}, refresh {period})"
+    watched = endpoint.changes_with is not None and view._entry(endpoint.changes_with) is not None
+    if watched:
+        change = _reading_sources(view, endpoint, lambda: endpoint.changed(view, partition, last))
+        if change:
+            return True, f"changed since its fetch of {last}: {change}"
+    if dt.date.fromisoformat(date) >= due:
+        return True, f"refresh (fetched {last}, {period} under refresh auto)"
+    unchanged = f", and {endpoint.changes_with} shows no change since" if watched else ""
+    return False, f"fresh (fetched {last}{unchanged}; refresh auto: {period}, next by {due})"
+
+
+def fetch_requests(endpoint: Endpoint, document: Any) -> int:
+    """The requests a complete fetch took, from its ``data.json``: its pages, its batches, or one."""
+    if endpoint.kind == "paginated":
+        return endpoint.page_count(document)
+    if endpoint.kind == "batched":
+        return max(-(-len([i for i in endpoint.asked_ids(document) if i]) // endpoint.batch_size), 1)
+    return 1
 
 
 def _estimate_pages(view: LakeView, name: str, endpoint: Endpoint, partition: dict, state: PartitionState) -> int:
-    """Pages of a paginated partition, from its last complete fetch if there is one."""
-    if not state.complete:
-        return 1
-    return endpoint.page_count(view.read_json(view.layout.data_key(name, endpoint.partition_keys, partition, state.complete[-1])))
+    """Pages of a paginated partition, from its last complete fetch if there is one (a corrupt
+    one gives way to the fetch before it), else what the endpoint's fetches typically take."""
+    values = tuple(partition[key] for key in endpoint.partition_keys)
+    for date in reversed(list(state.complete)):
+        document = view.document(name, values, date)
+        if document is not None:
+            return endpoint.page_count(document)
+    return view.typical_requests(name)
 
 
-def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
+class SourceError(LakeError):
+    """An endpoint's derive or data gate failed on its sources' data although every item of them
+    matches its endpoint's schema: a bug of the plugin, not of the lake."""
+
+
+def _reading_sources(view: LakeView, endpoint: Endpoint, call: Callable[[], T]) -> T:
+    """``call()``, a derive or a data gate reading the lake. Should it fail on the data it reads
+    (an item not of its endpoint's shape, which only a damaged object holds: everything written was
+    checked against the schema), the newest fetches of its sources are checked against their
+    endpoints' item schemas, those that fail are quarantined (their partitions are then planned
+    again, :func:`plan`), and the call is made once more without them."""
+    try:
+        return call()
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        sources = sorted(endpoint.sources)
+        if not view.check_items_of(sources):
+            raise SourceError(f"{endpoint.name}: reading {', '.join(sources) or 'its sources'} in the lake failed "
+                              f"({type(exc).__name__}: {exc}), though every item matches its endpoint's schema: "
+                              "a bug of the endpoint's plugin") from None
+        return call()
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A part of the partitions a run takes, all stages through, before the next part: see
+    :func:`phases`. ``admits(endpoint, partition)`` says whether a partition is in it."""
+
+    name: str
+    admits: Callable[[Endpoint, Mapping[str, str]], bool]
+
+
+def phases(config: Config, endpoints: Mapping[str, Endpoint]) -> list[Phase]:
+    """The order a run takes partitions in. First those still changing (not closed: the current
+    season's), so that a backfill never delays them, nor spends the day's quota before them. Then
+    the closed ones, a group at a time in the order of :meth:`Endpoint.backfill_order` (API-Football:
+    the newest season first), each group through every stage before the next, so that a backfill
+    the quota stops leaves whole groups behind it, not a part of every one. A closed phase also
+    admits the partitions still changing, as derived ones appear once their sources are fetched
+    (the coaches of a closed season's teams)."""
+    scope = config.scope
+    orders = sorted({endpoint.backfill_order(partition)
+                     for entry in config.endpoints
+                     if (endpoint := endpoints[entry.plugin]).partition_source == "scope" and endpoint.partition_keys
+                     for partition in scope_partitions(entry, endpoint, config) if endpoint.closed(partition, scope)})
+
+    def closed(order: tuple | None) -> Callable[[Endpoint, Mapping[str, str]], bool]:
+        def admits(endpoint: Endpoint, partition: Mapping[str, str]) -> bool:
+            if not endpoint.closed(partition, scope):
+                return True
+            found = endpoint.backfill_order(partition)
+            return found == order if order is not None else found not in orders
+        return admits
+
+    return [Phase("open", lambda endpoint, partition: not endpoint.closed(partition, scope)),
+            *(Phase(f"closed, {order[-1]}" if order and isinstance(order[-1], str) else "closed", closed(order))
+              for order in orders),
+            Phase("closed, other", closed(None))]  # a derived closed partition of an order no scope one has
+
+
+def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str, only: Container[tuple] | None = None,
+                  pending: Container[str] = (), phase: Phase | None = None) -> Plan:
+    """The plan of one endpoint; with ``only``, of those of its partitions (values in key order),
+    with ``phase``, of those it admits. ``pending``: the endpoints with work in the plan, fetched
+    before this one runs."""
     endpoint = view.endpoints[entry.plugin]
     states = view.states(entry.name)
     plan = Plan()
+    before_sources = (f"; as the lake's {endpoint.changes_with} says before this run fetches it, which decides"
+                      if endpoint.changes_with in pending and entry.refresh == AUTO else "")
     if endpoint.partition_source == "derived":
-        partitions: Iterable[dict] = endpoint.derive(view)
+        partitions: Iterable[dict] = _reading_sources(view, endpoint, lambda: list(endpoint.derive(view)))
     else:
-        partitions = _scope_partitions(entry, endpoint, view.config)
+        partitions = scope_partitions(entry, endpoint, view.config)
     for derived in partitions:
         partition = {key: str(derived[key]) for key in endpoint.partition_keys}
-        if not view.selection.admits(partition):
+        values = tuple(partition[key] for key in endpoint.partition_keys)
+        if not view.selection.admits(partition) or (only is not None and values not in only) \
+                or (phase is not None and not phase.admits(endpoint, partition)):
             continue
-        state = states.get(tuple(partition[key] for key in endpoint.partition_keys), PartitionState())
+        state = states.get(values, PartitionState())
         for date in sorted((set(state.pages) | state.leases) & set(state.complete)):
             fetch_dir = view.layout.fetch_dir(entry.name, endpoint.partition_keys, partition, date)
             plan.cleanup += [f"{fetch_dir}/{page_name(number)}" for number in sorted(state.pages.get(date, ()))]
@@ -400,10 +679,12 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
         if state.out_of_plan:
             plan.skipped.append(Skip(entry.name, partition, "out of plan (the API said so on an earlier run)"))
             continue
-        no_data = endpoint.no_data(partition, view)
+        no_data = _reading_sources(view, endpoint, lambda partition=partition: endpoint.no_data(partition, view))
         if no_data:
             plan.skipped.append(Skip(entry.name, partition, no_data))
             continue
+        if endpoint.kind == "paginated" and state.in_progress():
+            view.pages(entry.name, values, state.in_progress())  # a corrupt page is fetched again
         resume = state.in_progress()
         params = endpoint.request_params(partition, entry.params)
         if endpoint.batch_param:
@@ -426,14 +707,18 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str) -> Plan:
             if closed:
                 plan.skipped.append(Skip(entry.name, partition, f"complete ({closed}, fetched {last})"))
                 continue
-            if not _refresh_due(last, entry.refresh, date):
-                plan.skipped.append(Skip(entry.name, partition, f"fresh (fetched {last}, refresh {entry.refresh})"))
+            due, reason = _refresh(view, entry, endpoint, partition, last, date)
+            if not due:
+                plan.skipped.append(Skip(entry.name, partition, reason + before_sources))
                 continue
-            reason = f"refresh (fetched {last}, refresh {entry.refresh})"
         else:
             reason = "new"
         pages = _estimate_pages(view, entry.name, endpoint, partition, state) if endpoint.paginated else 1
         plan.tasks.append(Task(entry.name, endpoint, partition, date, reason, params, estimated_requests=pages))
+    for task in plan.tasks:  # the leases the runner will read to take them
+        values = tuple(task.partition[key] for key in endpoint.partition_keys)
+        if task.ingestion_date in states.get(values, PartitionState()).leases:
+            view.check_lease(entry.name, values, task.ingestion_date)
     return plan
 
 
@@ -442,13 +727,14 @@ def _batched_task(view: LakeView, entry: EndpointConfig, endpoint: Endpoint, par
     """Ids still missing, in batches. Page N always holds the N-th batch of the derived ids, so a
     fetch resumed after a crash ends with the same pages as one that never stopped; only if the
     ids changed meanwhile (new finished matches) are the missing ones batched after the last page."""
-    fetch_dir = view.layout.fetch_dir(entry.name, endpoint.partition_keys, partition, date)
-    state = view.states(entry.name).get(tuple(partition[k] for k in endpoint.partition_keys), PartitionState())
-    done = state.pages.get(date, set()) if date not in state.complete else set()
+    values = tuple(partition[k] for k in endpoint.partition_keys)
+    state = view.states(entry.name).get(values, PartitionState())
+    documents = view.pages(entry.name, values, date) if date not in state.complete else {}
+    done = set(documents)
     size = endpoint.batch_size
     wanted = [str(i) for i in ids]
     chunks = [wanted[i: i + size] for i in range(0, len(wanted), size)]
-    held = {number: endpoint.asked_ids(view.read_json(f"{fetch_dir}/{page_name(number)}")) for number in done}
+    held = {number: endpoint.asked_ids(document) for number, document in documents.items()}
     if all(number <= len(chunks) and held[number] == chunks[number - 1] for number in done):
         numbered = [(number, chunk) for number, chunk in enumerate(chunks, start=1) if number not in done]
     else:
@@ -461,28 +747,75 @@ def _batched_task(view: LakeView, entry: EndpointConfig, endpoint: Endpoint, par
 
 
 def plan(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection = Selection(),
-         date: str | None = None, stage_entries: Sequence[EndpointConfig] | None = None) -> Plan:
-    """The plan for ``stage_entries`` (default: every selected endpoint). Derived endpoints whose
-    sources have work pending in this plan are deferred: the runner plans them after that work."""
+         date: str | None = None, stage_entries: Sequence[EndpointConfig] | None = None, phase: Phase | None = None) -> Plan:
+    """The plan for ``stage_entries`` (default: every selected endpoint), of the partitions
+    ``phase`` admits (default: all). Derived endpoints whose
+    sources have work pending in this plan are deferred: the runner plans them after that work.
+
+    An endpoint that reads another's data (a derive, a data gate) may find a ``data.json`` of it
+    corrupt after that endpoint was planned (in this plan, or in an earlier stage of the run):
+    the partitions concerned are planned again (:func:`_replan`), as if that fetch had never
+    happened. Endpoints of the same stage read the lake as it is meanwhile; later stages wait."""
     date = date or today()
     view = LakeView(config, endpoints, lake, selection)
     result = Plan()
     pending: set[str] = set()
+    considered = {entry.name for entry in config.endpoints
+                  if (stage_entries is None or entry in stage_entries)
+                  and (not selection.endpoints or entry.name in selection.endpoints)}
+    planned: set[str] = set()
+    replanned: set[str] = set()
+    seen = 0
     for stage in stages(config, endpoints):
+        pending |= replanned  # a stage after the one that found a source corrupt waits for it
         for entry in stage:
-            if stage_entries is not None and entry not in stage_entries:
-                continue
-            if selection.endpoints and entry.name not in selection.endpoints:
+            if entry.name not in considered:
                 continue
             endpoint = endpoints[entry.plugin]
             if endpoint.partition_source == "derived" and pending & set(endpoint.depends_on):
                 result.deferred.append(entry.name)
                 pending.add(entry.plugin)
                 continue
-            part = plan_endpoint(view, entry, date)
+            part = plan_endpoint(view, entry, date, pending=pending, phase=phase)
             result.tasks += part.tasks
             result.skipped += part.skipped
             result.cleanup += part.cleanup
+            planned.add(entry.name)
             if part.tasks:
                 pending.add(entry.plugin)
+            while seen < len(view.damaged):  # a replan may read further sources, and find more
+                found, seen = view.damaged[seen:], len(view.damaged)
+                damaged: dict[str, set[tuple]] = {}
+                for name, values in found:
+                    # its own data an endpoint reads while it is planned, and takes as it finds it
+                    if name != entry.name and (name in planned or name not in considered) \
+                            and (not selection.endpoints or name in selection.endpoints):
+                        damaged.setdefault(name, set()).add(values)
+                for name, partitions in damaged.items():
+                    source = next(source for source in config.endpoints if source.name == name)
+                    if _replan(view, result, source, date, partitions):
+                        replanned.add(source.plugin)
+    result.quarantine = list(view.quarantine.items())
     return result
+
+
+def _replan(view: LakeView, result: Plan, entry: EndpointConfig, date: str, partitions: set[tuple]) -> bool:
+    """Plan ``partitions`` of ``entry`` again, now that a corrupt ``data.json`` left them without
+    the fetch they had when they were planned: their task or skip in ``result`` is replaced. A
+    skip planned by an earlier stage of the run is not in ``result``, and not repeated (the run
+    counted it). True when it adds work."""
+    part = plan_endpoint(view, entry, date, only=partitions)
+
+    def ident(item: Task | Skip) -> tuple:
+        return item.name, tuple(sorted(item.partition.items()))
+
+    tasks = {ident(task): index for index, task in enumerate(result.tasks)}
+    for task in part.tasks:
+        if ident(task) in tasks:
+            result.tasks[tasks[ident(task)]] = task
+        else:
+            result.tasks.append(task)
+        result.skipped = [skip for skip in result.skipped if ident(skip) != ident(task)]
+    for skip in part.skipped:
+        result.skipped = [skip if ident(other) == ident(skip) else other for other in result.skipped]
+    return bool(part.tasks)

@@ -17,39 +17,67 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import lease
-from .client import KEY_ENV, ApiClient, BudgetExhausted, FatalApiError, OutOfPlan, QuotaExhausted, Response
+from .client import (
+    KEY_ENV,
+    ApiClient,
+    BadResponse,
+    BudgetExhausted,
+    FatalApiError,
+    OutOfPlan,
+    OverLimit,
+    QuotaExhausted,
+    Response,
+)
 from .config import Config
 from .endpoints import Endpoint, check_items
 from .exit_codes import ExitCode
-from .lake import AlreadyExists, LakeBackend, Layout
+from .lake import AlreadyExists, CorruptObject, LakeBackend, LakeError, Layout, quarantine
 from .lease import LEASE_SECONDS, Lease
-from .planner import OUT_OF_PLAN, Plan, Selection, Task, page_name, plan, stages, today
+from .planner import OUT_OF_PLAN, Plan, Selection, Task, page_name, phases, plan, read_document, stages, today
 
 log = logging.getLogger(__name__)
 
 #: Stops that the next run resumes where they left off. Any other stop is an error that a rerun
 #: meets again: the summary's ``fix`` says what to change first.
 RESUMABLE = ("daily_quota", "max_requests", "interrupted")
+#: The most pages one paginated partition may have: what its first page says is believed up to
+#: this, and beyond it the partition fails (:class:`pitchlake.client.OverLimit`) with nothing
+#: written. The largest real page count recorded is 51 (API-Football's players of a Premier League
+#: season, 20 a page); 1,000 pages is twenty times that (20,000 players a league season), and with
+#: bodies of at most MAX_BODY_BYTES still bounds what one partition can cost.
+MAX_PAGES = 1000
+#: The most bytes of pages one fetch may checkpoint: its merge parses them all at once (about six
+#: times their size in Python objects), so this bounds its memory, as MAX_BODY_BYTES bounds one
+#: answer's. The largest real partition is a closed season's match details fetched at once: 380
+#: matches of 38 KB, 14.5 MB. Beyond the limit the fetch fails (:class:`pitchlake.client.OverLimit`)
+#: before the page is written. Pages an earlier run checkpointed are not counted.
+MAX_FETCH_BYTES = 24 * 1024 * 1024
 
 
 @dataclass
 class Summary:
+    #: requests sent (an attempt that never left, such as a connection refused, is not one)
     api_requests: int = 0
     partitions_written: int = 0
     partitions_skipped: int = 0
     pages_written: int = 0
     out_of_plan: int = 0
+    #: why the run stopped early: one of RESUMABLE, or an error a rerun meets again,
+    #: ``fatal: <the API's error>`` or ``lake: <the first lake failure>``
     stopped_reason: str | None = None
     failures: list[dict] = field(default_factory=list)
     day_remaining: int | None = None
     #: what to change before running again, when the run stopped on an error no rerun gets past
     fix: str | None = None
+    #: corrupt lake objects moved aside (:func:`pitchlake.lake.quarantine`), ``{"key", "reason",
+    #: "moved_to"}`` each; their partitions were planned as if they had never been written
+    quarantined: list[dict] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -67,6 +95,8 @@ class Summary:
             "stopped_reason": self.stopped_reason,
             "failures": self.failures,
             "day_remaining": self.day_remaining,
+            "fix": self.fix,
+            "quarantined": self.quarantined,
         }
 
 
@@ -83,6 +113,8 @@ class PartitionFetch:
     pages: set[int] = field(default_factory=set)
     #: a paginated fetch's page count, once its first page said it
     total: int | None = None
+    #: bytes of the pages this run checkpointed (:data:`MAX_FETCH_BYTES`)
+    size: int = 0
     merged: bool = False
     #: a request failed: nothing more is sent (requests in flight are still written, for a resume)
     failed: bool = False
@@ -123,7 +155,7 @@ Work = Request | Resume
 class FetchKind:
     """How partitions of one kind of endpoint (:data:`pitchlake.endpoints.KINDS`) are fetched:
     the work a fetch starts with, what a checkpointed page tells it, the work that follows, and
-    when it is complete. All but :meth:`start` are called with the fetch's lock held."""
+    when it is complete. All but :meth:`start` and :meth:`check` are called with the fetch's lock held."""
 
     #: False: the one response is the partition's ``data.json``, no page is checkpointed.
     checkpointed = True
@@ -131,11 +163,16 @@ class FetchKind:
     def start(self, fetch: PartitionFetch) -> list[Work]:
         raise NotImplementedError
 
+    def check(self, fetch: PartitionFetch, document: Any) -> None:
+        """A response of the fetch, before anything of it is written: raise to refuse it. Called
+        without the lock."""
+
     def on_page(self, fetch: PartitionFetch, page: int, document: Any) -> None:
         """Page ``page`` of the fetch was checkpointed."""
 
-    def follow_up(self, fetch: PartitionFetch, work: Work, first_page: Callable[[], Any]) -> list[Work]:
-        """The requests that follow ``work`` (done); ``first_page()`` reads page 1 from the lake."""
+    def follow_up(self, fetch: PartitionFetch, work: Work, first_page: Callable[[], Any]) -> Iterable[Work]:
+        """The requests that follow ``work`` (done), false when there are none; ``first_page()``
+        reads page 1 from the lake. They are taken one at a time, as the pool has room."""
         return []
 
     def complete(self, fetch: PartitionFetch) -> bool:
@@ -164,21 +201,61 @@ class Paginated(FetchKind):
             return [Resume(fetch)]
         return [Request(fetch, 1, fetch.task.params)]
 
+    def check(self, fetch: PartitionFetch, document: Any) -> None:
+        """Every page says how many there are: a count over MAX_PAGES fails the fetch before
+        the page is written."""
+        self.page_count(fetch, document)
+
     def on_page(self, fetch: PartitionFetch, page: int, document: Any) -> None:
         if page == 1:
-            fetch.total = fetch.endpoint.page_count(document)
+            fetch.total = self.page_count(fetch, document)
 
-    def follow_up(self, fetch: PartitionFetch, work: Work, first_page: Callable[[], Any]) -> list[Work]:
+    def follow_up(self, fetch: PartitionFetch, work: Work, first_page: Callable[[], Any]) -> Iterable[Work]:
         if fetch.total is None:
-            fetch.total = fetch.endpoint.page_count(first_page())
+            fetch.total = self.page_count(fetch, first_page())
         if isinstance(work, Request) and work.page != 1:
             return []
-        endpoint, params = fetch.endpoint, fetch.task.params
-        return [Request(fetch, number, endpoint.page_request(params, number))
-                for number in range(2, fetch.total + 1) if number not in fetch.pages]
+        return Pages(fetch, 2, fetch.total)
 
     def complete(self, fetch: PartitionFetch) -> bool:
-        return fetch.pages >= set(range(1, fetch.total + 1))
+        return all(number in fetch.pages for number in range(1, fetch.total + 1))
+
+    @staticmethod
+    def page_count(fetch: PartitionFetch, document: Any) -> int:
+        """The endpoint's page count of ``document``, refused when it is no whole number or over
+        :data:`MAX_PAGES`: a body cannot make the run queue more pages than that."""
+        try:
+            total = fetch.endpoint.page_count(document)
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise BadResponse(f"the page count of the answer cannot be read: {type(exc).__name__}: {exc}") from None
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise BadResponse(f"the page count of the answer is {type(total).__name__}, not a whole number")
+        if total > MAX_PAGES:
+            raise OverLimit(f"the answer says the partition has {total} pages, over the limit of {MAX_PAGES} pages "
+                            "(MAX_PAGES); none of them was written")
+        return total
+
+
+@dataclass(frozen=True, eq=False)
+class Pages:
+    """The requests of pages ``first`` to ``last`` of a paginated fetch that are not in the lake,
+    made one at a time as the pool takes them (a page count never becomes that many requests at
+    once); none once the fetch has failed. False when every one of those pages is in."""
+
+    fetch: PartitionFetch
+    first: int
+    last: int
+
+    def __iter__(self) -> Iterator[Work]:
+        fetch = self.fetch
+        for number in range(self.first, self.last + 1):
+            if fetch.failed or fetch.dropped:
+                return
+            if number not in fetch.pages:
+                yield Request(fetch, number, fetch.endpoint.page_request(fetch.task.params, number))
+
+    def __bool__(self) -> bool:
+        return any(number not in self.fetch.pages for number in range(self.first, self.last + 1))
 
 
 class Batched(FetchKind):
@@ -198,7 +275,8 @@ KINDS: dict[str, FetchKind] = {"single": Single(), "paginated": Paginated(), "ba
 
 class Runner:
     def __init__(self, config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, client: ApiClient,
-                 on_progress: Callable[[Summary, str], None] | None = None):
+                 on_progress: Callable[[Summary, str], None] | None = None,
+                 on_plan: Callable[[Plan], None] | None = None):
         self.config = config
         self.endpoints = endpoints
         self.lake = lake
@@ -206,15 +284,37 @@ class Runner:
         self.layout = Layout(config.lake.layout)
         self.summary = Summary()
         self.on_progress = on_progress or (lambda summary, label: None)
+        #: called with each stage's plan before it runs (a progress line grows its total with it)
+        self.on_plan = on_plan or (lambda stage_plan: None)
         self._lock = threading.Lock()
+        #: partitions planned as tasks and then left to another run (its lease, or its data.json
+        #: written first): skipped, though the plan had them as tasks
+        self._left_to_others: set[tuple] = set()
 
     def run(self, selection: Selection = Selection(), date: str | None = None) -> Summary:
-        """Stage by stage, planning each stage against the lake as the stages before left it."""
+        """Phase by phase (:func:`pitchlake.planner.phases`: the partitions still changing, then
+        the closed ones a group at a time), each stage by stage, planning each stage against the
+        lake as the stages before left it."""
         date = date or today()
-        for stage in stages(self.config, self.endpoints):
-            stage_plan = plan(self.config, self.endpoints, self.lake, selection, date, stage_entries=stage)
-            self.summary.partitions_skipped += len(stage_plan.skipped)
-            self._execute(stage_plan)
+        skipped: set[tuple] = set()
+        fetched: set[tuple] = set()
+        for phase in phases(self.config, self.endpoints):
+            for stage in stages(self.config, self.endpoints):
+                stage_plan = plan(self.config, self.endpoints, self.lake, selection, date, stage_entries=stage, phase=phase)
+                # A partition an earlier phase fetched is planned again only if it failed: once a run
+                # (it is reported; the next run retries it), not again in each phase.
+                stage_plan.tasks = [task for task in stage_plan.tasks
+                                    if _partition_of(task.name, task.partition) not in fetched]
+                self.on_plan(stage_plan)
+                # A partition skipped by an earlier stage is planned again when a later one found its
+                # data.json corrupt (quarantined): it is fetched, no longer skipped; and a later
+                # phase plans again what earlier ones fetched or skipped: it counts once.
+                skipped |= {_partition_of(skip.name, skip.partition) for skip in stage_plan.skipped}
+                fetched |= {_partition_of(task.name, task.partition) for task in stage_plan.tasks}
+                self._execute(stage_plan)
+                self.summary.partitions_skipped = len((skipped - fetched) | self._left_to_others)
+                if self.summary.stopped_reason:
+                    break
             if self.summary.stopped_reason:
                 break
         self.summary.api_requests = self.client.budget.used
@@ -223,40 +323,68 @@ class Runner:
 
     def _execute(self, stage_plan: Plan) -> None:
         """Requests are handed to the pool a few at a time, not all at once: a stop (quota,
-        budget, Ctrl-C) then leaves nothing queued to spend credits after it, and the next page
-        of a partition already under way goes before the first page of a new one."""
+        budget, Ctrl-C, a lake failure) then leaves nothing queued to spend credits after it, and
+        the next page of a partition already under way goes before the first page of a new one."""
         for key in stage_plan.cleanup:
             self.lake.delete(key)
+        for key, reason in stage_plan.quarantine:  # corrupt objects the stage was planned without
+            if all(moved["key"] != key for moved in self.summary.quarantined):  # one a move failed for, found again
+                self.summary.quarantined.append(quarantine(self.lake, key, reason))
         fetches = [self._fetch(task) for task in stage_plan.tasks]
-        queue: deque[Work] = deque(work for fetch in fetches for work in fetch.kind.start(fetch))
+        # Each fetch's work, and what follows done work, as iterators: the next unit is made only
+        # when the pool has room for it (a paginated fetch's pages one at a time).
+        queue: deque[Iterator[Work]] = deque(iter(fetch.kind.start(fetch)) for fetch in fetches)
+        # Set by the worker whose work failed on the lake, before that worker takes other work:
+        # from then on no unit starts, so nothing more is sent than what was in flight.
+        halt = threading.Event()
+
+        def unit(work: Work) -> Iterable[Work]:
+            if halt.is_set() or self.summary.stopped_reason:
+                return []  # never started: the fetch resumes in the next run
+            return self._work(work)
+
+        def on_done(future: Future) -> None:
+            if not future.cancelled() and self._from_lake(future.exception()):
+                halt.set()
 
         in_flight = 2 * self.config.api.concurrency
         running: dict[Future, PartitionFetch] = {}
         with ThreadPoolExecutor(max_workers=self.config.api.concurrency, thread_name_prefix="pitchlake") as pool:
             try:
                 while True:
-                    while queue and len(running) < in_flight and not self.summary.stopped_reason:
-                        work = queue.popleft()
-                        running[pool.submit(self._work, work)] = work.fetch
+                    while queue and len(running) < in_flight and not (self.summary.stopped_reason or halt.is_set()):
+                        work = next(queue[0], None)
+                        if work is None:
+                            queue.popleft()
+                            continue
+                        future = pool.submit(unit, work)
+                        running[future] = work.fetch
+                        future.add_done_callback(on_done)
+                    if self.summary.stopped_reason or halt.is_set():
+                        for future in running:  # queued, not started: cancelled, never sent
+                            future.cancel()
                     if not running:
                         break
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in finished:
                         fetch = running.pop(future)
+                        if future.cancelled():
+                            continue
                         try:
                             follow_up = future.result()
                         except Exception as exc:
                             self._failed(fetch, exc)
                             continue
-                        queue.extendleft(reversed(follow_up))
+                        if follow_up:
+                            queue.appendleft(iter(follow_up))
             except KeyboardInterrupt:
                 # Ctrl-C or SIGTERM (an ECS task being stopped): the requests in flight finish and
                 # are written, nothing new is sent, and the summary says how far the run got.
-                self.summary.stopped_reason = "interrupted"
+                self.summary.stopped_reason = self.summary.stopped_reason or "interrupted"
                 for future in running:
                     future.cancel()
         for fetch in fetches:  # a stopped run lets the next one resume at once
-            self._release(fetch)
+            self._release_quietly(fetch)
 
     def _fetch(self, task: Task) -> PartitionFetch:
         folder = self.layout.fetch_dir(task.name, task.endpoint.partition_keys, task.partition, task.ingestion_date)
@@ -271,11 +399,14 @@ class Runner:
             return []
         if isinstance(work, Request):
             response = self._request(fetch, work.params)
-            if not fetch.kind.checkpointed:
-                self._write_data(fetch, response.body)
-                return []
-            if not self._checkpoint(fetch, work.page, response):
-                return []
+            try:
+                if not fetch.kind.checkpointed:
+                    self._write_data(fetch, response.body)
+                    return []
+                if not self._checkpoint(fetch, work.page, response):
+                    return []
+            finally:
+                response.release()  # written: a large answer lets the next one be read
         with fetch.lock:
             follow_up = fetch.kind.follow_up(fetch, work, lambda: self._read_page(fetch, 1))
             if follow_up:
@@ -290,11 +421,16 @@ class Runner:
         """Send one request and check its items; the summary and the progress see it at once."""
         task = fetch.task
         response = self.client.get(task.endpoint.path, params)
-        check_items(task.endpoint, response.envelope)
-        with self._lock:
-            self.summary.api_requests = self.client.budget.used
-            self.summary.day_remaining = self.client.budget.day_remaining
-        self.on_progress(self.summary, task.label)
+        try:
+            check_items(task.endpoint, response.envelope)
+            fetch.kind.check(fetch, response.envelope)
+            with self._lock:
+                self.summary.api_requests = self.client.budget.used
+                self.summary.day_remaining = self.client.budget.day_remaining
+            self.on_progress(self.summary, task.label)
+        except BaseException:
+            response.release()
+            raise
         return response
 
     def _checkpoint(self, fetch: PartitionFetch, page: int, response: Response) -> bool:
@@ -303,6 +439,10 @@ class Runner:
         with fetch.lock:
             if fetch.dropped:
                 return False
+            if fetch.size + len(response.body) > MAX_FETCH_BYTES:
+                raise OverLimit(f"the pages of the partition pass the limit of {MAX_FETCH_BYTES // 2**20} MiB "
+                                f"(MAX_FETCH_BYTES) at page {page}; that page was not written")
+            fetch.size += len(response.body)
             self._put(f"{fetch.dir}/{page_name(page)}", response.body)
             fetch.pages.add(page)
             if time.monotonic() - fetch.lease_renewed > LEASE_SECONDS / 3 and fetch.lease:
@@ -314,7 +454,15 @@ class Runner:
         return True
 
     def _read_page(self, fetch: PartitionFetch, number: int) -> Any:
-        return json.loads(self.lake.read(f"{fetch.dir}/{page_name(number)}"))
+        """A checkpointed page. The plan read the pages of a fetch it resumes, so one corrupt now
+        went bad since: it is quarantined and the fetch fails (the run goes on); the next run
+        fetches that page again."""
+        key = f"{fetch.dir}/{page_name(number)}"
+        try:
+            return read_document(self.lake, key, fetch.endpoint)
+        except CorruptObject as exc:
+            self.summary.quarantined.append(quarantine(self.lake, key, exc.reason))  # list.append: thread-safe
+            raise
 
     def _merge(self, fetch: PartitionFetch) -> None:
         """The pages, in order, merged by the endpoint into the partition's ``data.json``."""
@@ -342,8 +490,7 @@ class Runner:
                     fetch.lease = None
                 if fetch.lease is None:
                     log.info("%s is (being) fetched by another run; leaving it to that run", fetch.task.label)
-                    with self._lock:
-                        self.summary.partitions_skipped += 1
+                    self._leave_to_others(fetch)
             return fetch.lease is not None
 
     def _release(self, fetch: PartitionFetch) -> None:
@@ -358,8 +505,13 @@ class Runner:
         with self._lock:
             if written:
                 self.summary.partitions_written += 1
-            else:
-                self.summary.partitions_skipped += 1
+        if not written:
+            self._leave_to_others(fetch)
+
+    def _leave_to_others(self, fetch: PartitionFetch) -> None:
+        with self._lock:
+            self._left_to_others.add(_partition_of(fetch.task.name, fetch.task.partition))
+            self.summary.partitions_skipped += 1  # live; run() counts each partition once after the stage
 
     def _put(self, key: str, body: bytes) -> bool:
         """Conditional write: another runner that got there first wins, and nothing is lost."""
@@ -371,44 +523,102 @@ class Runner:
             return False
 
     def _failed(self, fetch: PartitionFetch, exc: Exception) -> None:
+        """What a unit's error means for the run (in the thread that hands the pool its work, one
+        unit at a time). Never raises: a lake operation failing here (releasing the lease, recording an out-of-plan
+        partition) is reported as a lake failure of its own if it is the first, and otherwise
+        logged, so it never masks the error being handled."""
         task = fetch.task
         if not isinstance(exc, (BudgetExhausted, QuotaExhausted)):
             fetch.failed = True  # the run goes on; in-flight pages are still written for a resume
-        self._release(fetch)
+        if self._from_lake(exc):
+            self._lake_failed(fetch, exc)
+            self._release_quietly(fetch)
+            return
+        try:
+            with self._lock:
+                if isinstance(exc, BudgetExhausted):
+                    self.summary.stopped_reason = self.summary.stopped_reason or exc.reason
+                elif isinstance(exc, QuotaExhausted):
+                    self.summary.stopped_reason = self.summary.stopped_reason or "daily_quota"
+                elif isinstance(exc, OutOfPlan):
+                    self.summary.out_of_plan += 1
+                    key = self.layout.partition_dir(task.name, task.endpoint.partition_keys, task.partition) + "/" + OUT_OF_PLAN
+                    record = {"endpoint": task.name, "partition": task.partition, "error": str(exc), "recorded": task.ingestion_date}
+                    self._put(key, json.dumps(record, indent=2).encode())
+                    with fetch.lock:  # checkpoints nobody will resume from
+                        fetch.dropped = True
+                        for number in sorted(fetch.pages):
+                            self.lake.delete(f"{fetch.dir}/{page_name(number)}")
+                    log.warning("%s: %s; recorded, later plans skip it", task.label, exc)
+                elif isinstance(exc, FatalApiError):
+                    if not self.summary.stopped_reason:
+                        self.summary.stopped_reason, self.summary.fix = f"fatal: {exc}", _fix(exc)
+                    self.summary.failures.append({"partition": task.label, "error": str(exc)})
+                else:
+                    self.summary.failures.append({"partition": task.label, "error": f"{type(exc).__name__}: {exc}"})
+                    log.error("%s failed: %s", task.label, exc)
+        except Exception as lake_exc:  # the out-of-plan record or the drop of its checkpoints
+            self._lake_failed(fetch, lake_exc)
+        self._release_quietly(fetch)
+
+    def _from_lake(self, exc: BaseException | None) -> bool:
+        """Whether ``exc`` is a lake failure: a :class:`LakeError`, or any exception raised inside
+        a method of this run's lake backend (a plugin's backend may raise its own)."""
+        if exc is None or isinstance(exc, AlreadyExists):
+            return False
+        if isinstance(exc, LakeError):
+            return True
+        trace = exc.__traceback__
+        while trace is not None:
+            if trace.tb_frame.f_locals.get("self") is self.lake:
+                return True
+            trace = trace.tb_next
+        return False
+
+    def _lake_failed(self, fetch: PartitionFetch, exc: BaseException) -> None:
+        """The first lake failure stops the run (no new unit starts; what is in flight finishes)
+        and is the one the summary reports; later ones, often the same cause, are logged."""
         with self._lock:
-            if isinstance(exc, BudgetExhausted):
-                self.summary.stopped_reason = self.summary.stopped_reason or exc.reason
-            elif isinstance(exc, QuotaExhausted):
-                self.summary.stopped_reason = self.summary.stopped_reason or "daily_quota"
-            elif isinstance(exc, OutOfPlan):
-                self.summary.out_of_plan += 1
-                key = self.layout.partition_dir(task.name, task.endpoint.partition_keys, task.partition) + "/" + OUT_OF_PLAN
-                record = {"endpoint": task.name, "partition": task.partition, "error": str(exc), "recorded": task.ingestion_date}
-                self._put(key, json.dumps(record, indent=2).encode())
-                with fetch.lock:  # checkpoints nobody will resume from
-                    fetch.dropped = True
-                    for number in sorted(fetch.pages):
-                        self.lake.delete(f"{fetch.dir}/{page_name(number)}")
-                log.warning("%s: %s; recorded, later plans skip it", task.label, exc)
-            elif isinstance(exc, FatalApiError):
-                if not self.summary.stopped_reason:
-                    self.summary.stopped_reason, self.summary.fix = f"fatal: {exc}", _fix(exc)
-                self.summary.failures.append({"partition": task.label, "error": str(exc)})
-            else:
-                self.summary.failures.append({"partition": task.label, "error": f"{type(exc).__name__}: {exc}"})
-                log.error("%s failed: %s", task.label, exc)
+            first = self.summary.stopped_reason is None or self.summary.stopped_reason in RESUMABLE
+            if first:
+                error = str(exc) if isinstance(exc, LakeError) else f"{type(exc).__name__}: {exc}"
+                self.summary.stopped_reason, self.summary.fix = f"lake: {error}", _fix(exc)
+                self.summary.failures.append({"partition": fetch.task.label, "error": f"{type(exc).__name__}: {exc}"})
+        if first:
+            log.error("%s failed on the lake: %s; stopping the run", fetch.task.label, exc)
+        else:
+            log.warning("%s: also failed on the lake: %s", fetch.task.label, exc)
+
+    def _release_quietly(self, fetch: PartitionFetch) -> None:
+        """Release the fetch's lease, best-effort: when the lake refuses, the lease is left behind
+        (the next run on this host breaks it at once, another host once it expires) and the
+        failure is reported or logged (:meth:`_lake_failed`), never raised."""
+        try:
+            self._release(fetch)
+        except Exception as exc:
+            with fetch.lock:
+                fetch.lease = None  # not tried again
+            self._lake_failed(fetch, exc)
 
 
-def _fix(exc: FatalApiError) -> str:
-    """What to change after an error the API will answer again to the same request."""
-    if KEY_ENV in str(exc):
-        return f"set {KEY_ENV} to a key the API accepts, then run again"
-    return "check the config's api.base_url and the endpoint's params (or its plugin), then run again"
+def _partition_of(endpoint: str, partition: Mapping[str, Any]) -> tuple:
+    return endpoint, tuple(sorted(partition.items()))
+
+
+def _fix(exc: BaseException) -> str:
+    """What to change after an error the next run would meet again."""
+    if isinstance(exc, FatalApiError):
+        if KEY_ENV in str(exc):
+            return f"set {KEY_ENV} to a key the API accepts, then run again"
+        return "check the config's api.base_url and the endpoint's params (or its plugin), then run again"
+    return ("check that the lake is reachable and writable (its folder or bucket, permissions, free space, "
+            "the S3 endpoint and credentials), then run again; what was written is kept and resumed")
 
 
 def ingest(config: Config, selection: Selection = Selection(), *, max_requests: int | None = None,
            on_progress: Callable[[Summary, str], None] | None = None, lake: LakeBackend | None = None,
-           endpoints: Mapping[str, Endpoint] | None = None, key: str | None = None) -> Summary:
+           endpoints: Mapping[str, Endpoint] | None = None, key: str | None = None,
+           on_plan: Callable[[Plan], None] | None = None) -> Summary:
     """Fetch what the lake is missing for the selection; the one entry point every orchestrator
     calls. ``key`` defaults to ``FOOTBALL_API_KEY`` (an orchestrator may hold it in a resource)."""
     from .client import Budget
@@ -417,4 +627,4 @@ def ingest(config: Config, selection: Selection = Selection(), *, max_requests: 
 
     client = ApiClient(config.api, key=key, budget=Budget(max_requests))
     lake = lake or open_lake(config.lake.uri, create_bucket=config.lake.create_bucket)
-    return Runner(config, endpoints or registry().endpoints, lake, client, on_progress).run(selection)
+    return Runner(config, endpoints or registry().endpoints, lake, client, on_progress, on_plan=on_plan).run(selection)

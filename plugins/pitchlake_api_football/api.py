@@ -97,7 +97,8 @@ class ApiFootballEndpoint(Endpoint):
         the API left out are not asked again (see ``derive.finished_fixtures_without_details``)."""
         first = next((page for page in pages if page), {})
         items = [item for page in pages for item in page.get("response") or []]
-        parameters = {k: v for k, v in (first.get("parameters") or {}).items() if k != self.page_param}
+        given = first.get("parameters")  # [] when the request had none, as the API sends it
+        parameters = {k: v for k, v in given.items() if k != self.page_param} if isinstance(given, dict) else {}
         if self.batch_param:
             asked = [fixture_id for page in pages for fixture_id in self.asked_ids(page) if fixture_id]
             parameters[self.batch_param] = self.batch_separator.join(asked)
@@ -134,6 +135,10 @@ class ApiFootballEndpoint(Endpoint):
         if "season" in partition and int(partition["season"]) < scope[CURRENT_SEASON]:
             return "closed season"
         return None
+
+    def backfill_order(self, partition: Mapping[str, str]) -> tuple:
+        """The newest season first: the one most users query first, and the most complete."""
+        return (-int(partition["season"]), f"season {partition['season']}") if "season" in partition else ()
 
     def scope_problems(self, scope: Any) -> list[tuple[str, str]]:
         if not isinstance(scope, Mapping):

@@ -12,7 +12,7 @@ one run to the next (and easy to diff).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pitchlake.endpoints import DeriveContext
@@ -79,3 +79,33 @@ def finished_fixtures_without_details(ctx: DeriveContext) -> Iterator[dict[str, 
             missing.setdefault((partition["season"], partition["league_id"]), set()).add(fixture["id"])
     for (season, league_id), ids in sorted(missing.items(), key=lambda entry: tuple(map(int, entry[0]))):
         yield {"season": season, "league_id": league_id, "ids": sorted(ids)}
+
+
+def _finished(ctx: DeriveContext, partition: Mapping[str, str], fetch: tuple[str, Any]) -> frozenset[int]:
+    """Ids of the finished fixtures of one ``fixtures`` fetch ``(date, envelope)``, read once a plan."""
+    date, envelope = fetch
+
+    def finished() -> frozenset[int]:
+        return frozenset(item["fixture"]["id"] for item in envelope.get("response") or []
+                         if item["fixture"]["status"]["short"] in FINISHED_STATUSES)
+
+    return ctx.cached(("finished fixtures", partition["season"], partition["league_id"], date), finished)
+
+
+def matches_finished_since(ctx: DeriveContext, partition: Mapping[str, str], since: str) -> str | None:
+    """Why a league season's data (its table) changed since its fetch of ``since``: matches that
+    finished since, as the season's ``fixtures`` fetched then and now say (one request a day tells
+    every such endpoint whether a credit is worth spending). None when none did, or when the lake
+    has no fixtures of the league season to tell (the endpoint's period decides)."""
+    now = ctx.fetch_as_of("fixtures", partition)
+    if now is None:
+        return None
+    then = ctx.fetch_as_of("fixtures", partition, since)
+    if then is None:
+        return f"the lake's fixtures of the league season start after it ({now[0]}), so nothing tells what changed"
+    if then[0] == now[0]:
+        return None
+    count = len(_finished(ctx, partition, now) - _finished(ctx, partition, then))
+    if not count:
+        return None
+    return f"{count} match{'es' if count > 1 else ''} finished (fixtures of {then[0]} against {now[0]})"

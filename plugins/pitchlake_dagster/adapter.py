@@ -17,7 +17,7 @@ import keyword
 from dataclasses import dataclass
 from typing import Any
 
-from pitchlake.planner import scope_values
+from pitchlake.planner import refresh_period, scope_values
 from pitchlake.render import RenderContext, template_environment
 
 DEFINITIONS = "dagster/definitions.py"
@@ -123,22 +123,20 @@ def _partition_values(context: RenderContext) -> dict[str, dict[str, set[str]]]:
 
 def raw_assets(context: RenderContext) -> list[RawAsset]:
     """The enabled endpoints in dependency order, each depending on the first enabled entry of
-    every plugin it derives from, and on the endpoint whose data says whether it has any
-    (``gated_by``: API-Football's ``leagues``, for its coverage flags)."""
+    every plugin whose data it reads (:attr:`pitchlake.endpoints.Endpoint.sources`: what it
+    derives from, the endpoint whose data says whether it has any, and the one that says when
+    it changed). ``refresh`` is the period of the asset's freshness check."""
     first_entry = _first_entries(context)
     values = _partition_values(context)
     assets = []
     for stage in context.stages:
         for entry, endpoint in stage:
-            needs = list(endpoint.depends_on)
-            if endpoint.gated_by and endpoint.gated_by != entry.plugin:
-                needs.append(endpoint.gated_by)
-            deps = sorted({_variable(first_entry[plugin]) for plugin in needs if plugin in first_entry})
+            deps = sorted({_variable(first_entry[plugin]) for plugin in endpoint.sources if plugin in first_entry})
             assets.append(RawAsset(
                 variable=_variable(entry.name),
                 name=entry.name,
                 api_path=endpoint.path,
-                refresh=entry.refresh,
+                refresh=refresh_period(entry, endpoint),
                 description=endpoint.summary,
                 deps=tuple(deps),
                 keys=tuple(sorted(values[entry.name])),

@@ -57,9 +57,10 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from pitchlake.config import Config, lake_uri, load_config
 from pitchlake.dbt_sources import check_dbt_sources
+from pitchlake.endpoints import REFRESH_DAYS
 from pitchlake.exit_codes import ExitCode
 from pitchlake.lake import Layout, open_lake
-from pitchlake.planner import REFRESH_DAYS, LakeView, Selection
+from pitchlake.planner import LakeView, Selection
 from pitchlake.plugins import registry
 from pitchlake.runner import Summary, ingest
 

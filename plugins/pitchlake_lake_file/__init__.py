@@ -4,21 +4,33 @@ A put never exposes a partial file, because the bytes go to a hidden temp file n
 are fsynced, and only then get their real name in one rename (``os.replace``), or one hard link for
 ``if_absent`` (``os.link`` fails when the target exists, which makes the check race-free between
 processes without locks). A crash mid-put leaves at most a temp file; its name starts with '.', so
-it is not a lake key and is never listed or read.
+it is not a lake key and is never listed or read. Listing a folder removes the temp files in it
+that are older than a lease (``pitchlake.lease.LEASE_SECONDS``): a put renames its temp file
+within the call that made it, so one that old was left by a writer that died (a SIGKILL, a power
+cut), while a concurrent writer's, seconds old, is never touched. Every plan lists the folders of
+every enabled endpoint, so what a crash leaves there goes with the next run, wherever it lies (the
+``_pages/`` of a fetch resumed, or the folder of a fetch never resumed).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pitchlake import hookimpl
 from pitchlake.lake import AlreadyExists, LakeError, UnsafeKeyError, check_key
+from pitchlake.lease import LEASE_SECONDS
 
 SCHEME = "file://"
+#: The temp file of a put: ``.<name>.tmp-<16 hex digits>`` beside its target.
+TEMP_FILE = re.compile(r"^\..+\.tmp-[0-9a-f]{16}$")
+#: A temp file older than this belongs to no live writer (see the module's docstring).
+STALE_TEMP_SECONDS = LEASE_SECONDS
 
 
 class FileLake:
@@ -64,9 +76,13 @@ class FileLake:
     def _walk(self, directory: Path | str, key_prefix: str, start: str = "") -> Iterator[str]:
         try:
             with os.scandir(directory) as scan:
-                entries = [entry for entry in scan if entry.name.startswith(start) and _is_key_segment(entry.name)]
+                entries = [entry for entry in scan if entry.name.startswith(start)]
         except (FileNotFoundError, NotADirectoryError):
             return
+        for entry in entries:
+            if TEMP_FILE.match(entry.name):
+                _remove_if_stale(entry)
+        entries = [entry for entry in entries if _is_key_segment(entry.name)]
         # A directory sorts as 'name/', which is where its keys fall among its siblings'.
         directories = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}
         for entry in sorted(entries, key=lambda e: e.name + "/" if e.name in directories else e.name):
@@ -110,6 +126,16 @@ class FileLake:
         path = self._path(key)
         with self._os_errors("delete", key):
             path.unlink(missing_ok=True)
+
+
+def _remove_if_stale(entry: os.DirEntry) -> None:
+    """Remove a put's temp file left by a writer that died; best-effort, as a listing must not
+    fail over garbage (another run may have removed it first, the lake may be read-only)."""
+    try:
+        if entry.is_file(follow_symlinks=False) and time.time() - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
+            os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def _is_key_segment(name: str) -> bool:

@@ -350,18 +350,26 @@ class Api:
 
     def players(self, p: dict) -> tuple[list, int, int]:
         world, season = self.world, int(p["season"])
+        # squads, then the real players of recorded match details who are in none (matches.py)
         if "id" in p:
-            player = world.player(int(p["id"]))
+            pid = int(p["id"])
+            player = world.player(pid)
             members = [(player, league) for league in world.leagues_of_team(player.team, season)] if player else []
+            if not members:
+                members = [(guest, league) for league in self._recorded_detail_leagues(season)
+                           for guest in self.matches.recorded_players(league, season) if guest.id == pid]
         elif "team" in p:
             tid = int(p["team"])
             leagues = [int(p["league"])] if "league" in p else world.leagues_of_team(tid, season)
-            members = [(player, league) for league in leagues for player in world.squad(tid)
-                       if any(c["team"]["id"] == tid for c in world.roster(league, season))]
+            members = [(player, league) for league in leagues
+                       if any(c["team"]["id"] == tid for c in world.roster(league, season))
+                       for player in [*world.squad(tid), *(guest for guest in self.matches.recorded_players(league, season)
+                                                           if guest.team == tid)]]
         elif "league" in p:
             league = int(p["league"])
             members = [(player, league) for club in world.roster(league, season)
                        for player in world.squad(club["team"]["id"])]
+            members += [(guest, league) for guest in self.matches.recorded_players(league, season)]
         else:
             raise ParameterError({"league": "The League field is required."})
         if "search" in p:
@@ -374,6 +382,11 @@ class Api:
         page, current, pages = _page(members, p)
         return [{"player": player.profile(), "statistics": [self.matches.season_block(player, league, season)]}
                 for player, league in page], current, pages
+
+    def _recorded_detail_leagues(self, season: int) -> list[int]:
+        """The leagues with a fixture of ``season`` recorded with its details."""
+        return sorted({item["league"]["id"] for fid, item in self.recorded.fixture_items.items()
+                       if item["league"]["season"] == season and self.recorded.has_details(fid)})
 
     def squads(self, p: dict) -> tuple[list, int, int]:
         world = self.world

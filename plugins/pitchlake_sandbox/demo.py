@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from pitchlake.cli import _init, _load, _logging, _report, err, out
+from pitchlake.cli import _environment, _ingestion_date, _init, _load, _logging, _report, err, out
 from pitchlake.config import DEFAULT_CONFIG, Config, Limits
 from pitchlake.exit_codes import ExitCode
 from pitchlake.planner import Selection
@@ -48,6 +48,10 @@ def demo(config: Path, data: list[Path], verbose: bool) -> None:
     from pitchlake.transform import duckdb_path, format_league_table, league_table, run_dbt, start_dbt
 
     _logging(verbose)
+    # A bad PITCHLAKE_TODAY, PITCHLAKE_LAKE or API_FOOTBALL_BASE_URL: exit 2, naming it, before a
+    # project is created or a sandbox or dbt started.
+    _ingestion_date()
+    _environment()
     if config == DEFAULT_CONFIG and not config.exists():
         # Only an empty folder becomes a project unasked: anywhere else it would be a surprise.
         if any(Path(".").iterdir()):

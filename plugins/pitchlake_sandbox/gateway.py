@@ -11,6 +11,7 @@ wrap a normal answer, which costs its quota like any other.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -62,6 +63,7 @@ class Gateway:
         return key if key in self.keys else None
 
     def handle(self, endpoint: str, params: dict[str, str], headers: Mapping[str, str]) -> Reply:
+        arrived = time.monotonic()  # the time of its entry in the log (stats.Served.time)
         draw = self.faults.draw(endpoint)
         key = self.key(headers)
         error = None
@@ -82,7 +84,8 @@ class Gateway:
                 reply = Reply(200, answer.body, verdict.headers, cut=draw.rule is not None)
         fault = draw.rule.kind if draw.rule else ("latency" if draw.latency_ms else None)
         latency_ms = self.latency_ms + draw.latency_ms
-        self.stats.record(endpoint, str(reply.status) if reply.status else "timeout", error, fault, key, latency_ms)
+        self.stats.record(endpoint, str(reply.status) if reply.status else "timeout", error, fault, key, latency_ms,
+                          params, arrived)
         return dataclasses.replace(reply, delay=latency_ms / 1000)
 
     def _message(self, error: str) -> str:

@@ -6,8 +6,9 @@ A match's details follow from its score: each team has exactly as many ``Goal`` 
 assisted by players on the pitch at that minute, yellow and red cards agree with the team
 statistics and the players' cards, a goalkeeper concedes what the other team scored. Players out
 with an injury ("Missing Fixture") are not in the lineup. Season statistics are sums over the
-league season's finished matches, so ``/players`` agrees with ``/fixtures/players``.
-Details recorded with a fixture are the API's own and are left out of those sums.
+league season's finished matches, so ``/players`` agrees with ``/fixtures/players``; details
+recorded with a fixture count too, as the API's own, and the players of those details who are in no
+squad of the world (the real players of a recorded match) are listed by ``/players`` all the same.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .world import FINISHED, Player, World
 
 NO_DETAILS = {"events": [], "lineups": [], "statistics": [], "players": []}
 GROUPS = ("shots", "goals", "passes", "tackles", "duels", "dribbles", "fouls", "cards", "penalty")
+#: the one-letter position of match statistics -> the word of ``/players``
+POSITIONS = {"G": "Goalkeeper", "D": "Defender", "M": "Midfielder", "F": "Attacker"}
 
 
 def _team(team: dict) -> dict:
@@ -76,6 +79,7 @@ class Matches:
         self.details = Memo(self._details, 4096)
         self.injuries = Memo(self._injuries, 8192)
         self.season_stats = Memo(self._season_stats, 64)
+        self.recorded_players = Memo(self._recorded_players, 64)
 
     # -- injuries --------------------------------------------------------------------------------
 
@@ -303,17 +307,49 @@ class Matches:
         """player id -> his statistics block (without team and league) summed over the season."""
         return self.totals(self.world.fixtures(league, season))
 
+    def served_players(self, fid: int) -> list[dict]:
+        """The ``players`` of a finished match's details as the sandbox serves them: recorded with
+        the fixture, else synthesised."""
+        if self.world.recorded.has_details(fid):
+            return self.world.fixture(fid).get("players") or []
+        return self.details(fid)["players"]
+
+    def _recorded_players(self, league: int, season: int) -> list[Player]:
+        """The players of the season's recorded match details who are in no squad of the world (a
+        recorded match's real players), each of the team he played for: ``/players`` lists them too,
+        so that its totals cover every player of the details it serves. Their profiles are what
+        the details give: id, name and photo."""
+        found: dict[int, Player] = {}
+        for item in self.world.fixtures(league, season):
+            fid = item["fixture"]["id"]
+            if not self.world.recorded.has_details(fid):
+                continue
+            for team in self.served_players(fid):
+                tid = team["team"]["id"]
+                squad = {player.id for player in self.world.squad(tid)}
+                for entry in team["players"]:
+                    pid, games = entry["player"]["id"], entry["statistics"][0]["games"]
+                    if pid is None or pid in squad or pid in found:
+                        continue
+                    found[pid] = Player(
+                        id=pid, team=tid, name=entry["player"]["name"], firstname=None, lastname=None, birth=None,
+                        birth_place=None, birth_country=None, nationality=None, height=None, weight=None,
+                        position=POSITIONS.get(games.get("position"), "Midfielder"), number=games.get("number"),
+                        age=None, quality=0.0)
+        return list(found.values())
+
     def totals(self, fixtures: Iterable[dict]) -> dict[int, dict]:
         """player id -> his statistics summed over the finished matches among ``fixtures`` (a
-        season, or the part of it played by some date), for :meth:`season_block`."""
+        season, or the part of it played by some date), for :meth:`season_block`: the details the
+        sandbox serves for each, recorded or synthesised."""
         totals: dict[int, dict] = {}
         for item in fixtures:
             fid = item["fixture"]["id"]
             status = item["fixture"]["status"]["short"]
-            if status not in FINISHED or self.world.recorded.has_details(fid):
+            if status not in FINISHED:
                 continue
             full = 120 if status in ("AET", "PEN") else 90
-            for team in self.details(fid)["players"]:
+            for team in self.served_players(fid):
                 for entry in team["players"]:
                     stats = entry["statistics"][0]
                     games = stats["games"]
@@ -327,7 +363,8 @@ class Matches:
                         continue
                     total["appearences"] += 1
                     total["minutes"] += games["minutes"]
-                    total["ratings"].append(float(games["rating"]))
+                    if games["rating"] is not None:
+                        total["ratings"].append(float(games["rating"]))
                     total["captain"] |= games["captain"]
                     if games["substitute"]:
                         total["in"] += 1

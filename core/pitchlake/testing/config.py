@@ -16,9 +16,9 @@ SHIPPED = template_file("config", "endpoints.json")
 def write_config(path: Path, *, base_url: str, lake_uri: str, seasons: Iterable[int] = (2024,),
                  leagues: Iterable[int] = (39,), current_season: int = 2026, endpoints: Iterable[str] | None = None,
                  per_minute: int = 6000, per_day: int = 100000, concurrency: int = 4, max_retries: int = 3,
-                 timeout_seconds: float = 5, **api: Any) -> Path:
+                 timeout_seconds: float = 5, refresh: str | None = None, **api: Any) -> Path:
     """Write a config file and return its path; ``endpoints`` lists the plugins to enable
-    (default: what the shipped config enables)."""
+    (default: what the shipped config enables), ``refresh`` is ``defaults.refresh``."""
     document = json.loads(SHIPPED.read_text())
     document.pop("$schema", None)
     document["api"].update(base_url=base_url, limits={"per_day": per_day, "per_minute": per_minute},
@@ -27,6 +27,8 @@ def write_config(path: Path, *, base_url: str, lake_uri: str, seasons: Iterable[
     document["scope"] = {"seasons": list(seasons), "leagues": list(leagues), "current_season": current_season}
     if endpoints is not None:
         document["endpoints"] = [{"plugin": name} for name in endpoints]
+    if refresh is not None:
+        document["defaults"]["refresh"] = refresh
     path.write_text(json.dumps(document, indent=2))
     return path
 

@@ -20,7 +20,7 @@ __all__ = ["TROPHIES", "register_endpoints"]
 
 TROPHIES = ApiFootballEndpoint(
     name="trophies", path="trophies", partition_keys=("team_id",), params={"team": "{team_id}"},
-    item_schema=load_schema(__file__, "trophies"),
+    item_schema=load_schema(__file__, "trophies"), refresh="monthly",  # won at the end of a season
     partition_source="derived", derive=scope_team_ids, depends_on=("teams",),
     description="The trophies (and runner-up places) of each team of the scope.",
 )

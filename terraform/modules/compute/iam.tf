@@ -98,7 +98,8 @@ resource "aws_iam_role_policy" "execution" {
 # Ingest plans from the lake and writes partitions: it may list and read under raw/ and create
 # objects there, and delete only its own scaffolding: the _pages/ checkpoints of a fetch once they
 # are merged into data.json, and the _lease.json of a partition it fetched (or of a dead run).
-# A data.json can never be deleted, and versioning keeps whatever a mistake would overwrite.
+# The one data.json it may delete is a corrupt one, after copying it to _quarantine/ (the lake
+# protocol's quarantine, docs/design.md), and versioning keeps whatever a mistake would overwrite.
 data "aws_iam_policy_document" "ingest" {
   statement {
     sid       = "ListTheLake"
@@ -135,9 +136,15 @@ data "aws_iam_policy_document" "ingest" {
   }
 
   statement {
-    sid       = "DeleteCheckpointsAndLeasesOnly"
+    sid       = "DeleteCheckpointsLeasesAndQuarantinedOnly"
     actions   = ["s3:DeleteObject"]
-    resources = ["${local.raw_arn}/_pages/*", "${local.raw_arn}/_lease.json"]
+    resources = ["${local.raw_arn}/_pages/*", "${local.raw_arn}/_lease.json", "${local.raw_arn}/data.json"]
+  }
+
+  statement {
+    sid       = "QuarantineCorruptObjects"
+    actions   = ["s3:PutObject"]
+    resources = ["${var.bucket_arn}/_quarantine/${var.raw_prefix}*"]
   }
 
   statement {

@@ -76,8 +76,9 @@ resource "snowflake_external_table" "endpoint" {
 
   location    = "@${snowflake_stage.lake.fully_qualified_name}/${each.value.location}"
   file_format = "FORMAT_NAME = ${snowflake_file_format.envelope.fully_qualified_name}"
-  # Only complete partitions: never the _pages/ of a fetch in progress or _out_of_plan.json.
-  pattern = ".*/ingestion_date=[^/]+/data[.]json"
+  # Only complete partitions: never the _pages/ of a fetch in progress or _out_of_plan.json, nor a
+  # folder whose ingestion date is no date (to_date below would fail the whole table's refresh).
+  pattern = ".*/ingestion_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/data[.]json"
 
   # Each Hive segment '/key=value/' of the file's path, typed like the dbt source's column.
   dynamic "column" {

@@ -1,0 +1,76 @@
+"""The quota planner (issue 17, item 3): the order a run takes partitions in (the current season
+first, then the closed seasons newest first, each through every stage), and what ``plan`` says the
+whole scope still costs in days of the quota. The sandbox serves, the file lake holds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from pitchlake.planner import Selection, plan
+from pitchlake.plugins import registry
+from pitchlake.quota import forecast
+
+from .rig import ROOT, Rig
+
+ENDPOINTS = ["leagues", "teams", "fixtures", "standings"]
+
+
+def written(rig: Rig) -> dict[str, set[str]]:
+    """Season (or ``-`` for leagues) -> the endpoints with a data.json of it."""
+    found: dict[str, set[str]] = {}
+    for key in rig.data_files():
+        endpoint = key.split("/")[1]
+        season = key.split("season=")[1].split("/")[0] if "season=" in key else "-"
+        found.setdefault(season, set()).add(endpoint)
+    return found
+
+
+def test_a_budget_goes_to_the_current_season_first_then_to_the_newest_closed_ones(tmp_path, sandbox_factory, api_key):
+    """Eight requests for four seasons of four endpoints: the current season through every stage
+    (leagues, teams, fixtures, then standings, which waits for fixtures), then all of 2023, then
+    what is left for 2022; nothing of 2021. Taken stage by stage instead, the budget went to teams
+    and fixtures of every season, and the current table was never fetched."""
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", endpoints=ENDPOINTS,
+              config={"seasons": (2021, 2022, 2023, 2024), "current_season": 2024})
+    summary = rig.ingest(max_requests=8)
+    assert summary.stopped_reason == "max_requests" and rig.served() == 8
+    found = written(rig)
+    assert found.pop("-") == {"leagues"}
+    assert found.pop("2024") == {"teams", "fixtures", "standings"}
+    assert found.pop("2023") == {"teams", "fixtures", "standings"}
+    assert len(found.pop("2022")) == 1 and not found
+
+
+def test_plan_shows_what_the_whole_scope_still_costs_in_days_of_the_quota(tmp_path, sandbox_factory, api_key):
+    """An empty lake, 20 requests a day, the current season 2024 and two closed ones: today the
+    current season needs its 30 requests (players: the 26 pages the endpoint declares), so the
+    first day leaves the backfill nothing; every later day leaves it 20 less what the current season
+    needs on an average day as the endpoints declare it (fixtures and the table every day, leagues
+    and teams weekly, 26 pages of players monthly). Once a season is in the lake, its page count is
+    what a season costs."""
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", endpoints=[*ENDPOINTS, "players"],
+              config={"seasons": (2022, 2023, 2024), "current_season": 2024, "per_day": 20})
+    shown = subprocess.run([sys.executable, "-m", "pitchlake", "plan", "--json", "--config", str(rig.config_path)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    quota = json.loads(shown.stdout)["quota"]
+    daily = 1 + 1 + 1 / 7 + 1 / 7 + 26 / 30
+    assert quota["today"] == 1 + 1 + 1 + 1 + 26 and quota["daily"] == round(daily, 2)
+    assert quota["order"] == [{"phase": "closed, season 2023", "requests": 29}, {"phase": "closed, season 2022", "requests": 29}]
+    assert quota["backfill"] == 58 and quota["days"] == 1 + -(-58 // (20 - daily)) == 5
+
+    text = subprocess.run([sys.executable, "-m", "pitchlake", "plan", "--config", str(rig.config_path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120).stdout
+    assert ("whole scope, at 20 requests a day: the partitions still changing need 30 today and 3.2 on an average "
+            "day; 58 requests of closed partitions are missing: 5 day(s)") in text
+    assert "in this order: closed, season 2023 (29), closed, season 2022 (29)" in text
+
+    rig.ingest(selection=Selection(partitions={"season": ("2024",)}))  # the current season, as a day would
+    pages = json.loads(next(body for key, body in rig.files().items() if "/players/" in key and key.endswith("data.json")))
+    endpoints = registry().endpoints
+    learned = forecast(rig.config, endpoints, rig.lake, plan(rig.config, endpoints, rig.lake, Selection(), "2025-01-26"),
+                       "2025-01-26")
+    assert learned.today == 0 and learned.groups == [("closed, season 2023", 3 + pages["paging"]["total"]),
+                                                     ("closed, season 2022", 3 + pages["paging"]["total"])]
