@@ -79,6 +79,24 @@ def pytest_xdist_make_scheduler(config, log):
     return Scheduling(config, log)
 
 
+_seconds_by_file: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Each file's time (setup, call and teardown of its tests), summed where the reports arrive:
+    on the controller under xdist, so the summary covers both workers."""
+    name = Path(_file_of(report.nodeid)).name
+    _seconds_by_file[name] = _seconds_by_file.get(name, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The slowest files, to keep SLOWEST_FIRST in order and the suite's time in view."""
+    slowest = sorted(_seconds_by_file.items(), key=lambda item: -item[1])[:15]
+    if slowest:
+        terminalreporter.write_line(f"time by test file ({sum(_seconds_by_file.values()):.0f} s in all): "
+                                    + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in slowest))
+
+
 @pytest.fixture
 def api_key(monkeypatch):
     monkeypatch.setenv("FOOTBALL_API_KEY", KEY)

@@ -74,3 +74,33 @@ def test_plan_shows_what_the_whole_scope_still_costs_in_days_of_the_quota(tmp_pa
                        "2025-01-26")
     assert learned.today == 0 and learned.groups == [("closed, season 2023", 3 + pages["paging"]["total"]),
                                                      ("closed, season 2022", 3 + pages["paging"]["total"])]
+
+
+def test_a_run_narrowed_to_closed_seasons_keeps_the_current_seasons_share_of_the_day(tmp_path, sandbox_factory, api_key):
+    """10 requests a day. A backfill of 2021-2023 alone (as `--season`, or a Dagster partition,
+    selects it) would spend the whole day on them; it keeps what the current season needs today
+    (teams, fixtures and the table of 2024: 3) and stops, resumable, so the scheduled run that
+    follows finds them and the table is not a day behind."""
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", endpoints=ENDPOINTS, per_day=10,
+              config={"seasons": (2021, 2022, 2023, 2024), "current_season": 2024, "per_day": 10})
+    backfill = rig.ingest(selection=Selection(partitions={"season": ("2021", "2022", "2023")}))
+    assert backfill.stopped_reason == "daily_quota_kept" and backfill.exit_code == 3, backfill.to_json()
+    assert backfill.day_remaining == 3 and rig.served() == 7
+    found = written(rig)
+    assert found.pop("-") == {"leagues"} and "2024" not in found
+    assert found == {"2023": {"teams", "fixtures", "standings"}, "2022": {"teams", "fixtures", "standings"}}
+
+    scheduled = rig.ingest()
+    assert scheduled.stopped_reason == "daily_quota" or scheduled.exit_code == 0, scheduled.to_json()
+    assert written(rig)["2024"] == {"teams", "fixtures", "standings"} and rig.served() == 10
+
+
+def test_the_cli_says_why_a_narrowed_backfill_stopped(tmp_path, sandbox_factory, api_key):
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", endpoints=ENDPOINTS, per_day=10,
+              config={"seasons": (2021, 2022, 2023, 2024), "current_season": 2024, "per_day": 10})
+    shown = subprocess.run([sys.executable, "-m", "pitchlake", "ingest", "--season", "2021", "--season", "2022",
+                            "--season", "2023", "--config", str(rig.config_path)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert shown.returncode == 3, shown.stderr
+    assert ("stopped early: the 3 requests left today are kept for the partitions still changing outside this "
+            "selection (the current season)") in shown.stderr, shown.stderr

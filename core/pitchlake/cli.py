@@ -275,7 +275,11 @@ def _report(summary, as_json: bool) -> None:
         console.print(f"daily quota left: {summary.day_remaining}", markup=False, highlight=False)
     for failure in summary.failures:
         err.print(f"failed: {failure['partition']}: {failure['error']}", markup=False, highlight=False)
-    if summary.exit_code == ExitCode.STOPPED:
+    if summary.stopped_reason == "daily_quota_kept":
+        err.print(f"stopped early: the {summary.day_remaining} requests left today are kept for the partitions still "
+                  "changing outside this selection (the current season); rerun tomorrow to resume where it stopped",
+                  markup=False, highlight=False)
+    elif summary.exit_code == ExitCode.STOPPED:
         err.print(f"stopped early: {summary.stopped_reason}; rerun to resume where it stopped", markup=False, highlight=False)
     elif summary.stopped_reason:  # an error every rerun would meet again
         err.print(f"stopped: {summary.stopped_reason.rstrip('.')}; {summary.fix or 'fix that, then run again'}",

@@ -270,10 +270,16 @@ class Budget:
     cannot overshoot it; a reservation is then settled: spent when the request left (whatever
     came back, a read timeout included), given back when it never did (the connection was
     refused, the name did not resolve, requests refused to send it). ``used`` counts the
-    requests sent."""
+    requests sent.
+
+    ``keep`` is the part of the day's quota this run leaves to others: a run narrowed to a part of
+    the scope (``--season 2015``, one Dagster partition) that backfills closed seasons keeps what
+    the partitions still changing outside it need today (:meth:`pitchlake.runner.Runner.run` sets
+    it), so a long backfill never starves the current season's scheduled run."""
 
     def __init__(self, max_requests: int | None = None):
         self.max_requests = max_requests
+        self.keep = 0
         #: requests sent: what the API may have counted against the quota
         self.used = 0
         #: reserved and not yet settled (in flight)
@@ -287,6 +293,8 @@ class Budget:
                 raise BudgetExhausted("max_requests")
             if self.day_remaining is not None and self.day_remaining - self.reserved <= 0:
                 raise BudgetExhausted("daily_quota")
+            if self.keep and self.day_remaining is not None and self.day_remaining - self.reserved <= self.keep:
+                raise BudgetExhausted("daily_quota_kept")
             self.reserved += 1
 
     def settle(self, sent: bool) -> None:
@@ -306,7 +314,8 @@ class Budget:
 
 
 class BudgetExhausted(Exception):
-    """Not an API error: we chose not to send. ``reason`` is ``max_requests`` or ``daily_quota``."""
+    """Not an API error: we chose not to send. ``reason`` is ``max_requests``, ``daily_quota``
+    or ``daily_quota_kept`` (what is left of the day is kept: see :class:`Budget`)."""
 
     def __init__(self, reason: str):
         self.reason = reason

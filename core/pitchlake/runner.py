@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -40,12 +41,13 @@ from .exit_codes import ExitCode
 from .lake import AlreadyExists, CorruptObject, LakeBackend, LakeError, Layout, quarantine
 from .lease import LEASE_SECONDS, Lease
 from .planner import OUT_OF_PLAN, Plan, Selection, Task, page_name, phases, plan, read_document, stages, today
+from .quota import forecast
 
 log = logging.getLogger(__name__)
 
 #: Stops that the next run resumes where they left off. Any other stop is an error that a rerun
 #: meets again: the summary's ``fix`` says what to change first.
-RESUMABLE = ("daily_quota", "max_requests", "interrupted")
+RESUMABLE = ("daily_quota", "daily_quota_kept", "max_requests", "interrupted")
 #: The most pages one paginated partition may have: what its first page says is believed up to
 #: this, and beyond it the partition fails (:class:`pitchlake.client.OverLimit`) with nothing
 #: written. The largest real page count recorded is 51 (API-Football's players of a Premier League
@@ -298,7 +300,9 @@ class Runner:
         date = date or today()
         skipped: set[tuple] = set()
         fetched: set[tuple] = set()
-        for phase in phases(self.config, self.endpoints):
+        # a run narrowed to a part of the scope leaves the rest's changing partitions their share
+        keep_for_others = bool(selection.endpoints) or any(selection.partitions.values())
+        for number, phase in enumerate(phases(self.config, self.endpoints)):
             for stage in stages(self.config, self.endpoints):
                 stage_plan = plan(self.config, self.endpoints, self.lake, selection, date, stage_entries=stage, phase=phase)
                 # A partition an earlier phase fetched is planned again only if it failed: once a run
@@ -306,6 +310,8 @@ class Runner:
                 stage_plan.tasks = [task for task in stage_plan.tasks
                                     if _partition_of(task.name, task.partition) not in fetched]
                 self.on_plan(stage_plan)
+                if number and keep_for_others and stage_plan.tasks:
+                    self.client.budget.keep, keep_for_others = self._kept_for_changing(date), False
                 # A partition skipped by an earlier stage is planned again when a later one found its
                 # data.json corrupt (quarantined): it is fetched, no longer skipped; and a later
                 # phase plans again what earlier ones fetched or skipped: it counts once.
@@ -320,6 +326,17 @@ class Runner:
         self.summary.api_requests = self.client.budget.used
         self.summary.day_remaining = self.client.budget.day_remaining
         return self.summary
+
+    def _kept_for_changing(self, date: str) -> int:
+        """What the partitions still changing need of today's quota, for a run narrowed to a part
+        of the scope to leave them before it backfills closed ones: the larger of what the lake says
+        they need today (those this run selected are fetched by now) and their average day."""
+        full = plan(self.config, self.endpoints, self.lake, Selection(), date)
+        needs = forecast(self.config, self.endpoints, self.lake, full, date)
+        keep = max(needs.today, math.ceil(needs.daily))
+        if keep:
+            log.info("keeping %d requests of today's quota for the partitions still changing outside this run", keep)
+        return keep
 
     def _execute(self, stage_plan: Plan) -> None:
         """Requests are handed to the pool a few at a time, not all at once: a stop (quota,
