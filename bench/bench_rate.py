@@ -7,9 +7,11 @@ on every answer. ``pitchlake ingest`` (its own process too, the CLI a user runs)
 ``/_sandbox/stats`` is polled every 0.2 s, which gives the requests it admitted over time, and its
 own per-minute enforcement says how many ``rateLimit`` errors it had to answer (must be 0).
 
-pitchlake's limiter keeps a 61-second sliding log (a second of margin over the API's minute), so a
-run starts with a burst of ``limit`` requests and then admits one request each time one of the
-previous window leaves the log: the requests come in bursts, one per 61 s. The steady-state rate is
+pitchlake's limiter (:class:`pitchlake.client.RateLimiter`) keeps a 61-second sliding log of its
+own requests (a second of margin over the API's minute), leaves one place of the window free, keeps
+at most half the room it sees in flight, and reads the others' requests from the answers'
+``X-RateLimit-Remaining``: a run ramps up over its first window and then admits a request each time
+one of the previous window leaves the log. The steady-state rate is
 therefore measured as the mean, over the run after its first window, of the requests the sandbox
 admitted in the trailing window (what the API's own sliding minute sees), divided by the limit; the
 raw rate (requests / wall time) is printed too but includes the first burst.

@@ -359,6 +359,10 @@ class InMemoryLake:
             for item in envelope["response"]:
                 yield partition, item
 
+    def facts(self, endpoint, fact, *, every_date=False):
+        for partition, envelope in self.fetches(endpoint, every_date=every_date):
+            yield partition, fact(envelope)
+
 
 
 

@@ -62,6 +62,11 @@ class DeriveContext(Protocol):
         """As :meth:`items`, but ``(partition, document)`` for each of those ``data.json``: the
         whole response, for what the items alone do not say (what was asked, say)."""
 
+    def facts(self, endpoint: str, fact: Callable[[Any], T], *, every_date: bool = False) -> Iterator[tuple[dict[str, str], T]]:
+        """As :meth:`fetches`, but ``(partition, fact(document))``, each computed once a run: what a
+        derive needs of large documents (the ids they hold), read again by every plan of a run
+        otherwise. ``fact`` is a module-level function of the document alone."""
+
     def fetch_as_of(self, endpoint: str, partition: Mapping[str, str], date: str | None = None) -> tuple[str, Any] | None:
         """``(ingestion_date, document)`` of the newest complete ``data.json`` of one partition
         of ``endpoint`` fetched on or before ``date`` (any date when None), or None: what the lake

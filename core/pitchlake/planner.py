@@ -246,7 +246,8 @@ class LakeView:
     in the lake: a corrupt ``data.json`` leaves the fetch before it as the partition's newest (or
     none), a corrupt page is a page still to fetch."""
 
-    def __init__(self, config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection):
+    def __init__(self, config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection,
+                 facts: dict[tuple[str, str], Any] | None = None):
         self.config = config
         self.scope = config.scope
         self.endpoints = endpoints
@@ -255,6 +256,8 @@ class LakeView:
         self.selection = selection
         self._states: dict[str, dict[tuple, PartitionState]] = {}
         self._cache: dict[Hashable, Any] = {}
+        #: ``(fact, data.json key)`` -> what the fact made of it (:meth:`facts`); a run's plans share one
+        self._facts = facts if facts is not None else {}
         #: key -> why, for each corrupt object read, in the order found
         self.quarantine: dict[str, str] = {}
         #: (endpoint entry name, partition values) whose newest complete fetch changed because its
@@ -397,6 +400,28 @@ class LakeView:
     def fetches(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], dict]]:
         """The newest complete fetch of a partition whose ``data.json`` is corrupt gives way to
         the one before it (with ``every_date``, it is left out)."""
+        return self._of_fetches(endpoint, lambda name, values, date, key: self.document(name, values, date), every_date)
+
+    def facts(self, endpoint: str, fact: Callable[[Any], T], *, every_date: bool = False) -> Iterator[tuple[dict[str, str], T]]:
+        """A ``data.json`` never changes once written, so what ``fact`` makes of one is kept by its
+        key: a run plans again after each stage and phase, and a derive that reads every season's
+        match details (14 MB each) would otherwise parse them all every time."""
+        name = f"{fact.__module__}.{fact.__qualname__}"
+
+        def of(entry_name: str, values: tuple, date: str, key: str) -> Any | None:
+            if (name, key) not in self._facts:
+                document = self.document(entry_name, values, date)
+                if document is None:
+                    return None
+                self._facts[(name, key)] = fact(document)
+            return self._facts[(name, key)]
+
+        return self._of_fetches(endpoint, of, every_date)
+
+    def _of_fetches(self, endpoint: str, read: Callable[[str, tuple, str, str], Any | None],
+                    every_date: bool) -> Iterator[tuple[dict[str, str], Any]]:
+        """``(partition, read(...))`` of the fetches :meth:`fetches` names; a None read (corrupt,
+        or gone) gives way to the fetch before it."""
         entry = self._entry(endpoint)
         if entry is None:
             return
@@ -406,9 +431,9 @@ class LakeView:
             if not state.complete or not self.selection.admits(partition):
                 continue
             for date in list(state.complete) if every_date else reversed(list(state.complete)):
-                document = self.document(entry.name, values, date)
-                if document is not None:
-                    yield partition, document
+                found = read(entry.name, values, date, self.layout.data_key(entry.name, keys, partition, date))
+                if found is not None:
+                    yield partition, found
                     if not every_date:
                         break
 
@@ -747,7 +772,8 @@ def _batched_task(view: LakeView, entry: EndpointConfig, endpoint: Endpoint, par
 
 
 def plan(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection = Selection(),
-         date: str | None = None, stage_entries: Sequence[EndpointConfig] | None = None, phase: Phase | None = None) -> Plan:
+         date: str | None = None, stage_entries: Sequence[EndpointConfig] | None = None, phase: Phase | None = None,
+         facts: dict[tuple[str, str], Any] | None = None) -> Plan:
     """The plan for ``stage_entries`` (default: every selected endpoint), of the partitions
     ``phase`` admits (default: all). Derived endpoints whose
     sources have work pending in this plan are deferred: the runner plans them after that work.
@@ -755,9 +781,10 @@ def plan(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, s
     An endpoint that reads another's data (a derive, a data gate) may find a ``data.json`` of it
     corrupt after that endpoint was planned (in this plan, or in an earlier stage of the run):
     the partitions concerned are planned again (:func:`_replan`), as if that fetch had never
-    happened. Endpoints of the same stage read the lake as it is meanwhile; later stages wait."""
+    happened. Endpoints of the same stage read the lake as it is meanwhile; later stages wait.
+    ``facts``: what derives made of the lake's objects (:meth:`LakeView.facts`), kept across a run's plans."""
     date = date or today()
-    view = LakeView(config, endpoints, lake, selection)
+    view = LakeView(config, endpoints, lake, selection, facts)
     result = Plan()
     pending: set[str] = set()
     considered = {entry.name for entry in config.endpoints

@@ -292,6 +292,8 @@ class Runner:
         #: partitions planned as tasks and then left to another run (its lease, or its data.json
         #: written first): skipped, though the plan had them as tasks
         self._left_to_others: set[tuple] = set()
+        #: what derives made of the lake's objects, for every plan of the run (LakeView.facts)
+        self._facts: dict[tuple[str, str], Any] = {}
 
     def run(self, selection: Selection = Selection(), date: str | None = None) -> Summary:
         """Phase by phase (:func:`pitchlake.planner.phases`: the partitions still changing, then
@@ -304,7 +306,8 @@ class Runner:
         keep_for_others = bool(selection.endpoints) or any(selection.partitions.values())
         for number, phase in enumerate(phases(self.config, self.endpoints)):
             for stage in stages(self.config, self.endpoints):
-                stage_plan = plan(self.config, self.endpoints, self.lake, selection, date, stage_entries=stage, phase=phase)
+                stage_plan = plan(self.config, self.endpoints, self.lake, selection, date, stage_entries=stage, phase=phase,
+                                 facts=self._facts)
                 # A partition an earlier phase fetched is planned again only if it failed: once a run
                 # (it is reported; the next run retries it), not again in each phase.
                 stage_plan.tasks = [task for task in stage_plan.tasks
@@ -331,7 +334,7 @@ class Runner:
         """What the partitions still changing need of today's quota, for a run narrowed to a part
         of the scope to leave them before it backfills closed ones: the larger of what the lake says
         they need today (those this run selected are fetched by now) and their average day."""
-        full = plan(self.config, self.endpoints, self.lake, Selection(), date)
+        full = plan(self.config, self.endpoints, self.lake, Selection(), date, facts=self._facts)
         needs = forecast(self.config, self.endpoints, self.lake, full, date)
         keep = max(needs.today, math.ceil(needs.daily))
         if keep:

@@ -67,29 +67,33 @@ def finished_fixtures_without_details(ctx: DeriveContext) -> Iterator[dict[str, 
     """
     scope = _scope(ctx)
     detailed: set[int] = set()
-    for _, envelope in ctx.fetches("fixture_details", every_date=True):
-        detailed.update(item["fixture"]["id"] for item in envelope.get("response") or [])
-        detailed.update(int(fixture_id) for fixture_id in asked_ids(envelope, "ids") if fixture_id.isdigit())
+    for _, ids in ctx.facts("fixture_details", _detailed_ids, every_date=True):
+        detailed |= ids
     missing: dict[tuple[str, str], set[int]] = {}
-    for partition, item in ctx.items("fixtures"):
-        if not scope.admits(partition):
-            continue
-        fixture = item["fixture"]
-        if fixture["status"]["short"] in FINISHED_STATUSES and fixture["id"] not in detailed:
-            missing.setdefault((partition["season"], partition["league_id"]), set()).add(fixture["id"])
+    for partition, finished in ctx.facts("fixtures", _finished_ids):
+        if scope.admits(partition) and finished - detailed:
+            missing[(partition["season"], partition["league_id"])] = finished - detailed
     for (season, league_id), ids in sorted(missing.items(), key=lambda entry: tuple(map(int, entry[0]))):
         yield {"season": season, "league_id": league_id, "ids": sorted(ids)}
+
+
+def _detailed_ids(envelope: Mapping[str, Any]) -> frozenset[int]:
+    """The fixtures a ``fixture_details`` fetch holds, and those it asked for."""
+    held = {item["fixture"]["id"] for item in envelope.get("response") or []}
+    return frozenset(held | {int(fixture_id) for fixture_id in asked_ids(envelope, "ids") if fixture_id.isdigit()})
+
+
+def _finished_ids(envelope: Mapping[str, Any]) -> frozenset[int]:
+    """The finished fixtures of a ``fixtures`` fetch."""
+    return frozenset(item["fixture"]["id"] for item in envelope.get("response") or []
+                     if item["fixture"]["status"]["short"] in FINISHED_STATUSES)
 
 
 def _finished(ctx: DeriveContext, partition: Mapping[str, str], fetch: tuple[str, Any]) -> frozenset[int]:
     """Ids of the finished fixtures of one ``fixtures`` fetch ``(date, envelope)``, read once a plan."""
     date, envelope = fetch
-
-    def finished() -> frozenset[int]:
-        return frozenset(item["fixture"]["id"] for item in envelope.get("response") or []
-                         if item["fixture"]["status"]["short"] in FINISHED_STATUSES)
-
-    return ctx.cached(("finished fixtures", partition["season"], partition["league_id"], date), finished)
+    return ctx.cached(("finished fixtures", partition["season"], partition["league_id"], date),
+                      lambda: _finished_ids(envelope))
 
 
 def matches_finished_since(ctx: DeriveContext, partition: Mapping[str, str], since: str) -> str | None:
