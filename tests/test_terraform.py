@@ -23,6 +23,7 @@ import pytest
 from pitchlake.config import load_config
 from pitchlake.lake import Layout
 from pitchlake.plugins import registry
+from pitchlake.transform import STATE_FOLDER
 
 from . import tools
 
@@ -232,7 +233,10 @@ def test_the_ingest_task_may_write_only_under_raw():
     for statement in ingest["s3:ListBucket"]:
         assert statement["condition"], "every LIST of the lake is narrowed by a condition"
     transform = actions_on(policy_statements(compute, "transform"))
-    assert "s3:PutObject" not in transform and transform["s3:GetObject"][0]["resources"] == ["${local.raw_arn}"]
+    # it reads raw/ and writes only its own state (pitchlake.transform.STATE_FOLDER)
+    assert transform["s3:GetObject"][0]["resources"] == ["${local.raw_arn}"]
+    assert [[unquote(resource) for resource in statement["resources"]] for statement in transform["s3:PutObject"]] == [
+        [f"${{var.bucket_arn}}/{STATE_FOLDER}/*"]]
 
 
 def test_the_state_machine_may_run_only_the_pitchlake_tasks():

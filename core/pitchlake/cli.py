@@ -371,27 +371,47 @@ def render(name: Annotated[str, typer.Argument(metavar="NAME", help="An installe
 @app.command()
 def transform(config: ConfigOption = DEFAULT_CONFIG,
               target: Annotated[str, typer.Option(metavar="TARGET", help="dbt target: dev (DuckDB over the lake) or snowflake.")] = "dev",
-              select: Annotated[list[str], typer.Option("--select", "-s", metavar="SELECTOR", help="dbt selector (repeatable).")] = [],
-              full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")] = False) -> None:
-    """Run `dbt build` over the lake with the project, profiles and variables derived from the config.
-    Prints a summary (dbt's full log is in the dbt project's logs/dbt.log). Exits with dbt's code;
-    2 if the dbt sources are stale (`pitchlake render dbt` regenerates them)."""
+              select: Annotated[list[str], typer.Option("--select", "-s", metavar="SELECTOR", help="dbt selector (repeatable): build this instead of what is new.")] = [],
+              full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Build everything (or what --select names), incremental models from scratch.")] = False) -> None:
+    """Run `dbt build` over the lake for what is new in it: the models and tests downstream of the
+    sources whose data changed since the last successful transform of the target (everything the
+    first time); nothing at all when nothing changed. Prints what it builds and why, then a summary
+    (dbt's full log is in the dbt project's logs/dbt.log). Exits with dbt's code; 2 if the dbt
+    sources are stale (`pitchlake render dbt` regenerates them)."""
     import time
 
     from .dbt_sources import dbt_project_dir
-    from .transform import TARGETS, build_summary, run_dbt
+    from .transform import TARGETS, begin_transform, build_summary, plan_transform, record_transform, run_dbt
 
     loaded = _load(config)
     if target not in TARGETS:
         err.print(f"unknown target {_typed([target])}; expected one of {', '.join(TARGETS)}", markup=False)
         raise typer.Exit(ExitCode.INVALID)
+    # The lake is listed before dbt starts and recorded only once it succeeded: nothing new is lost.
+    plan = plan_transform(loaded, target, select=select, full_refresh=full_refresh)
+    # stdout says what the transform did (dbt's summary, or that there was nothing to do); what it
+    # is about to build, and why, is progress: stderr, as dbt's own.
+    (out if plan.nothing else err).print(plan.reason, markup=False, highlight=False)
+    if plan.nothing:
+        raise typer.Exit(0)
+    try:
+        begin_transform(loaded, target, plan)
+    except LakeError as exc:
+        err.print(f"warning: the lake did not take the mark of this build ({exc}): should it fail, what it was given "
+                  "is built again only if still new", markup=False)
     # dbt prints only its errors (--quiet), in colour only on a terminal; the summary says the rest.
     args = ["--quiet"] if sys.stdout.isatty() else ["--quiet", "--no-use-colors"]
     started = time.time()
-    status = run_dbt(loaded, target=target, select=select or None, full_refresh=full_refresh, args=args)
+    status = run_dbt(loaded, target=target, select=plan.select, full_refresh=full_refresh, args=args)
     summary = build_summary(dbt_project_dir(loaded), started)
     if summary is not None:
         (out if status == 0 else err).print(summary, markup=False, highlight=False)
+    if status == 0:
+        try:
+            record_transform(loaded, target, plan)
+        except LakeError as exc:
+            err.print(f"warning: the build succeeded, but the lake did not take its state ({exc}): "
+                      "the next transform builds the same data again", markup=False)
     raise typer.Exit(status)
 
 

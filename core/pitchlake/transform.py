@@ -10,22 +10,32 @@ profiles of the project's ``dbt/`` and an environment derived from the config:
 
 The dbt sources are generated from the config (:mod:`pitchlake.dbt_sources`); a run refuses to start
 when the committed ones are out of date, instead of transforming with the wrong endpoints.
+
+``pitchlake transform`` builds only what new data can change (:func:`plan_transform`): the lake
+records, per dbt target, which ``data.json`` files it held when the last successful transform
+started (:func:`record_transform`), and the next one builds what is downstream of the sources whose
+files were added or removed since.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .dbt_sources import check_dbt_sources, dbt_project_dir
 from .exit_codes import ExitCode
+from .lake import CorruptObject, LakeBackend, LakeError, open_lake, read_json
 
 #: The DuckDB file of the ``dev`` target, relative to the project folder.
 DEFAULT_DUCKDB = Path("warehouse") / "pitchlake.duckdb"
@@ -115,6 +125,206 @@ def start_dbt(config, target: str = "dev", select: str | Sequence[str] | None = 
         Path(run_env["PITCHLAKE_DUCKDB"]).parent.mkdir(parents=True, exist_ok=True)
     argv = dbt_command(command, target=target, select=select, full_refresh=full_refresh, args=args, project_dir=project_dir)
     return subprocess.Popen(argv, env=run_env, cwd=str(project_dir.absolute().parent))
+
+
+#: Where the lake keeps, per dbt target, the state of its last successful transform: next to the
+#: data it describes (so it follows the lake, wherever the transform runs), outside the layout's
+#: ``raw/`` (so neither the planner nor dbt ever reads it).
+STATE_FOLDER = "state/transform"
+_INGESTION_DATE = re.compile(r"/ingestion_date=([^/]+)/")
+
+
+def state_key(target: str) -> str:
+    return f"{STATE_FOLDER}/{target}.json"
+
+
+@dataclass(frozen=True)
+class State:
+    """What the lake says of a target's transforms. ``fetches`` (``{key: "source.table"}``): the
+    lake as the last successful transform listed it before it started. ``unfinished``: the source
+    tables of a build started since that did not succeed (failed, or killed): the warehouse may
+    hold part of what it was given, so they are built again even if that data is gone by then
+    (quarantined, deleted) and the lake matches ``fetches`` once more."""
+
+    fetches: dict[str, str]
+    started: str
+    unfinished: tuple[str, ...] = ()
+    #: :func:`project_fingerprint` of the build
+    project: str = ""
+
+
+@dataclass(frozen=True)
+class TransformPlan:
+    """What ``pitchlake transform`` builds, and the one line that says why.
+
+    ``select`` None builds everything, ``[]`` nothing (dbt is not even started). ``fetches`` is
+    the lake as listed before dbt starts: it becomes the target's state only once dbt succeeds,
+    so data that lands during the build counts as new next time. None when the build must not
+    advance the state: an explicit ``--select`` builds only part of what may be new.
+    ``previous`` is the state the build starts from, marked with ``tables`` (the source tables it
+    builds) while it runs; None when there is none to mark."""
+
+    select: list[str] | None
+    reason: str
+    fetches: dict[str, str] | None = None
+    started: str = ""
+    previous: State | None = None
+    tables: tuple[str, ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        return self.select == []
+
+
+#: What a dbt project holds that is not its source: dbt's own output and installed packages.
+_NOT_PROJECT = {"target", "logs", "dbt_packages", "dbt_modules"}
+
+
+def project_fingerprint(config) -> str:
+    """A digest of the config and of every file of the dbt project: an edited model, test or
+    macro, or another config (endpoints, variables), changes what every model may hold, which no
+    new data says; the state keeps the digest, and a transform after such a change builds everything."""
+    digest = hashlib.sha256(config.path.read_bytes())
+    project = dbt_project_dir(config)
+    for folder, folders, files in os.walk(project):
+        folders[:] = sorted(name for name in folders if not name.startswith(".")
+                            and not (Path(folder) == project and name in _NOT_PROJECT))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if not name.startswith("."):
+                digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def source_globs(config) -> dict[str, str]:
+    """``{"source.table": glob}`` of the dbt sources, in the config's order: the ``data.json``
+    files each table reads, relative to the lake root (``meta.pitchlake.path``)."""
+    from .dbt_sources import source_tables
+
+    return {f"{source}.{table.name}": table.path for source, tables in source_tables(config).items() for table in tables}
+
+
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    """The keys ``glob`` matches as DuckDB's glob and Snowflake's pattern read it (``*`` within
+    one path segment), so ``_pages/``, ``_out_of_plan.json`` or a folder whose date is no date
+    count for no table, as dbt never reads them."""
+    parts = re.split(r"(\*|\[[^\]]*\])", glob)
+    return re.compile("".join("[^/]*" if part == "*" else part if part.startswith("[") else re.escape(part) for part in parts))
+
+
+def lake_fetches(config, lake: LakeBackend, globs: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``{key: "source.table"}`` of every ``data.json`` the dbt sources read today, from one LIST
+    of the folder all their globs share (``raw/``). A fetch dated after today is left out: the
+    models skip it until its day (``dbt/macros/incremental.sql``), and then it counts as new."""
+    globs = source_globs(config) if globs is None else globs
+    patterns = {name: _glob_regex(glob) for name, glob in globs.items()}
+    fixed = os.path.commonprefix([re.split(r"[*\[]", glob, maxsplit=1)[0] for glob in globs.values()])
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    fetches = {}
+    for key in lake.list(fixed[: fixed.rfind("/") + 1]):
+        name = next((name for name, pattern in patterns.items() if pattern.fullmatch(key)), None)
+        date = _INGESTION_DATE.search(key)
+        if name is not None and date is not None and date[1] <= today:
+            fetches[key] = name
+    return fetches
+
+
+def read_state(lake: LakeBackend, target: str) -> State | None:
+    """The state of ``target`` in the lake; None before its first successful transform."""
+    key = state_key(target)
+    if not lake.exists(key):
+        return None
+    document = read_json(lake, key)
+    if not isinstance(document, dict) or not isinstance(document.get("sources"), dict):
+        raise CorruptObject(key, "not a transform state (no 'sources' object)")
+    fetches = {fetch: name for name, fetches in document["sources"].items() for fetch in fetches}
+    return State(fetches, str(document.get("started_at", "")), tuple(document.get("unfinished") or ()),
+                 str(document.get("project", "")))
+
+
+def write_state(lake: LakeBackend, target: str, state: State) -> None:
+    """Replace the state of ``target`` (the keys grouped by source table, so a key that is gone
+    still says which table read it)."""
+    sources: dict[str, list[str]] = {}
+    for key, name in sorted(state.fetches.items()):
+        sources.setdefault(name, []).append(key)
+    document = {"target": target, "started_at": state.started, "project": state.project,
+                "unfinished": list(state.unfinished), "sources": sources}
+    lake.put(state_key(target), (json.dumps(document, indent=1) + "\n").encode())
+
+
+def _changes(added: int, removed: int, unfinished: bool) -> str:
+    parts = [f"{added} partition{'' if added == 1 else 's'}"] if added else []
+    parts += [f"{removed} removed"] if removed else []
+    return ", ".join(parts + (["unfinished by a failed transform"] if unfinished else []))
+
+
+def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full_refresh: bool = False,
+                   *, lake: LakeBackend | None = None) -> TransformPlan:
+    """What a transform of ``target`` builds: the sources whose ``data.json`` files were added or
+    removed (a re-fetch, a quarantine) since the last successful transform started, or that a
+    build since left unfinished, and everything downstream of them (``source:<source>.<table>+``:
+    the models and their tests); nothing when there are none. Everything when there is no state
+    (the first transform, or one the lake cannot give back) or, for ``dev``, no DuckDB file (the
+    state describes a warehouse that is gone), and with ``--full-refresh``. An explicit
+    ``select`` is built as given and leaves the state alone.
+
+    A change to the dbt project or the config is no new data: build it with ``--select`` or
+    ``--full-refresh``."""
+    if select:
+        return TransformPlan(list(select), f"building --select {' '.join(select)} as given (what is new in the lake "
+                                           "stays new for the next transform)")
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    try:
+        lake = lake or open_lake(config.lake.uri)
+        globs = source_globs(config)
+        fetches = lake_fetches(config, lake, globs)
+    except LakeError as exc:
+        return TransformPlan(None, f"cannot list the lake ({exc}): building everything")
+    try:
+        previous = read_state(lake, target)
+    except (LakeError, CorruptObject) as exc:
+        return TransformPlan(None, f"cannot read the state of the last transform ({exc}): building everything",
+                             fetches, started)
+    everything = TransformPlan(None, "", fetches, started, previous, tuple(globs))
+    if full_refresh:
+        return replace(everything, reason="--full-refresh: building everything")
+    if previous is None:
+        return replace(everything, reason=f"no transform of {target} recorded in the lake yet: building everything")
+    if target == "dev" and not duckdb_path(config).exists():
+        return replace(everything, reason=f"no warehouse at {duckdb_path(config)}: building everything")
+    if previous.project != project_fingerprint(config):
+        return replace(everything, reason="the dbt project or the config changed since the last transform: "
+                                          "building everything")
+    added = Counter(fetches[key] for key in fetches.keys() - previous.fetches.keys())
+    removed = Counter(previous.fetches[key] for key in previous.fetches.keys() - fetches.keys())
+    changed = [name for name in globs if added[name] or removed[name] or name in previous.unfinished]
+    if not changed:
+        return TransformPlan([], f"nothing new in the lake since the last transform ({target}); nothing to build")
+    selectors = [f"source:{name}+" for name in changed]
+    what = ", ".join(f"{name.split('.', 1)[1]} ({_changes(added[name], removed[name], name in previous.unfinished)})"
+                     for name in changed)
+    only_new = not removed and not previous.unfinished
+    return TransformPlan(selectors, f"{'new data' if only_new else 'changes'} in {what}: building {' '.join(selectors)}",
+                         fetches, started, previous, tuple(changed))
+
+
+def begin_transform(config, target: str, plan: TransformPlan, *, lake: LakeBackend | None = None) -> None:
+    """Before dbt starts: mark the tables the build is given as unfinished in the state, so a
+    build that fails or is killed has them built again whatever becomes of their data."""
+    if plan.fetches is not None and plan.previous is not None:
+        unfinished = tuple(dict.fromkeys((*plan.previous.unfinished, *plan.tables)))
+        if unfinished != plan.previous.unfinished:
+            write_state(lake or open_lake(config.lake.uri), target, replace(plan.previous, unfinished=unfinished))
+
+
+def record_transform(config, target: str, plan: TransformPlan, *, lake: LakeBackend | None = None) -> bool:
+    """After dbt succeeded: make the lake as ``plan`` listed it the state of ``target``. False
+    when the plan must not advance it (an explicit ``--select``)."""
+    if plan.fetches is None:
+        return False
+    write_state(lake or open_lake(config.lake.uri), target, State(plan.fetches, plan.started, project=project_fingerprint(config)))
+    return True
 
 
 def build_summary(project_dir: str | os.PathLike, since: float) -> str | None:

@@ -160,7 +160,8 @@ data "aws_iam_policy_document" "ingest" {
 }
 
 # Transform runs dbt on Snowflake, which reads the lake through its own storage integration; the
-# task itself may only read raw/ (for checks against the lake), never write.
+# task itself may only read raw/ (to list what is new since its last build), never write there. It
+# keeps that state in the lake, under state/transform/ (pitchlake.transform.STATE_FOLDER).
 data "aws_iam_policy_document" "transform" {
   statement {
     sid       = "ListTheLake"
@@ -169,7 +170,7 @@ data "aws_iam_policy_document" "transform" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = [var.raw_prefix, "${var.raw_prefix}*"]
+      values   = [var.raw_prefix, "${var.raw_prefix}*", "state/transform/*"]
     }
   }
 
@@ -177,6 +178,12 @@ data "aws_iam_policy_document" "transform" {
     sid       = "ReadRawOnly"
     actions   = ["s3:GetObject"]
     resources = [local.raw_arn]
+  }
+
+  statement {
+    sid       = "KeepTheTransformState"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${var.bucket_arn}/state/transform/*"]
   }
 
   statement {
