@@ -297,20 +297,20 @@ class Budget:
                 raise BudgetExhausted("daily_quota_kept")
             self.reserved += 1
 
-    def settle(self, sent: bool) -> None:
-        """End a reservation: ``sent`` spends it, otherwise it is given back."""
+    def settle(self, sent: bool, day_remaining: int | None = None) -> None:
+        """End a reservation: ``sent`` spends it, otherwise it is given back. ``day_remaining``
+        is the server's count in the answer, if one came: it already counts this request (and any
+        sent before it), so it replaces ours rather than adding to it. Answers may be read out of
+        order, so the smallest count wins; counting down as well would count each reordered
+        request twice and end every day a few requests early."""
         with self._lock:
             self.reserved -= 1
             if sent:
                 self.used += 1
-                if self.day_remaining is not None:
+                if day_remaining is not None:
+                    self.day_remaining = day_remaining if self.day_remaining is None else min(self.day_remaining, day_remaining)
+                elif self.day_remaining is not None:
                     self.day_remaining -= 1
-
-    def observe(self, day_remaining: int | None) -> None:
-        """The server's count, after the request it answers was settled as sent."""
-        if day_remaining is not None:
-            with self._lock:
-                self.day_remaining = day_remaining if self.day_remaining is None else min(self.day_remaining, day_remaining)
 
 
 class BudgetExhausted(Exception):
@@ -413,21 +413,23 @@ class ApiClient:
         given back when it never did (see :func:`_never_sent`)."""
         self.budget.reserve()
         sent = True  # unless shown otherwise: the budget errs on the side of the quota
+        day_remaining = None
         try:
             self.limiter.acquire()
             url = self.config.base_url.rstrip("/") + "/" + path.lstrip("/")
             try:
                 # stream: the headers now, the body in chunks by _read_body, bounded
                 http = self._session.get(url, params=dict(params), timeout=self.config.timeout_seconds, stream=True)
+                day_remaining = _int_header(http.headers, "x-ratelimit-requests-remaining")
             except requests.RequestException as exc:
                 sent = not _never_sent(exc)
                 if not sent:
                     self.limiter.never_sent()
                 raise self._request_error(exc) from None
         finally:
-            self.budget.settle(sent)
+            self.budget.settle(sent, day_remaining)
         with http:  # closes the connection when the body is left unread (an error, a body over the limit)
-            return self._answer(path, http)
+            return self._answer(path, http, day_remaining)
 
     def _request_error(self, exc: requests.RequestException) -> ApiError:
         if isinstance(exc, requests.ConnectTimeout):
@@ -441,11 +443,9 @@ class ApiClient:
         # urllib3 messages can carry the URL, never the key (it travels in a header), but be safe.
         return TransientApiError(redact(f"connection failed: {type(exc).__name__}: {exc}", self._key))
 
-    def _answer(self, path: str, http: requests.Response) -> Response:
+    def _answer(self, path: str, http: requests.Response, day_remaining: int | None) -> Response:
         minute_remaining = _int_header(http.headers, "X-RateLimit-Remaining")
-        day_remaining = _int_header(http.headers, "x-ratelimit-requests-remaining")
         self.limiter.observe(minute_remaining)
-        self.budget.observe(day_remaining)
         if http.status_code == 429 or http.status_code >= 500:
             raise TransientApiError(f"HTTP {http.status_code}")
         if http.status_code in (401, 403):

@@ -40,7 +40,7 @@ from .endpoints import Endpoint, check_items
 from .exit_codes import ExitCode
 from .lake import AlreadyExists, CorruptObject, LakeBackend, LakeError, Layout, quarantine
 from .lease import LEASE_SECONDS, Lease
-from .planner import OUT_OF_PLAN, Plan, Selection, Task, page_name, phases, plan, read_document, stages, today
+from .planner import OUT_OF_PLAN, Phase, Plan, Selection, Task, page_name, phases, plan, read_document, stages, today
 from .quota import forecast
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,9 @@ class Runner:
         fetched: set[tuple] = set()
         # a run narrowed to a part of the scope leaves the rest's changing partitions their share
         keep_for_others = bool(selection.endpoints) or any(selection.partitions.values())
-        for number, phase in enumerate(phases(self.config, self.endpoints)):
+        ordered, whole = self._phases(selection, date)
+        skipped |= {_partition_of(skip.name, skip.partition) for skip in whole.skipped}
+        for number, phase in enumerate(ordered):
             for stage in stages(self.config, self.endpoints):
                 stage_plan = plan(self.config, self.endpoints, self.lake, selection, date, stage_entries=stage, phase=phase,
                                  facts=self._facts)
@@ -329,6 +331,20 @@ class Runner:
         self.summary.api_requests = self.client.budget.used
         self.summary.day_remaining = self.client.budget.day_remaining
         return self.summary
+
+    def _phases(self, selection: Selection, date: str) -> tuple[list[Phase], Plan]:
+        """The phases with something to fetch, as one plan of the whole selection sees it: each
+        phase plans stage by stage, and each plan LISTs the lake, so a closed phase with nothing
+        to fetch would cost a LIST of every endpoint for nothing (a lake of 20 closed seasons has
+        21 phases). The first phase always runs (it also sweeps what earlier runs left), and
+        every phase when an endpoint waits for sources with work (its partitions are not known
+        before they are fetched). Also returns that plan: what it skips is skipped by the run."""
+        ordered = phases(self.config, self.endpoints)
+        whole = plan(self.config, self.endpoints, self.lake, selection, date, facts=self._facts)
+        if whole.deferred:
+            return ordered, whole
+        return [ordered[0], *(phase for phase in ordered[1:]
+                              if any(phase.admits(task.endpoint, task.partition) for task in whole.tasks))], whole
 
     def _kept_for_changing(self, date: str) -> int:
         """What the partitions still changing need of today's quota, for a run narrowed to a part
