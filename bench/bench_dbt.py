@@ -1,30 +1,29 @@
-"""dbt on DuckDB over a synthetic lake: full build, the bare-scan floor, and an incremental run.
+"""dbt on DuckDB over two synthetic lakes, 1x and 4x: whether a daily transform's cost follows the new data or the lake (issue 18).
 
-    .venv/bin/python bench/bench_dbt.py                      # 20 leagues x 10 seasons (~76,000 fixtures, ~2.8 GB)
-    .venv/bin/python bench/bench_dbt.py --detail-rounds 1    # the same without most fixture details (~0.35 GB)
-    .venv/bin/python bench/bench_dbt.py --quick [--json]     # 4 leagues x 3 seasons (170 MB), one run of each
+    .venv/bin/python bench/bench_dbt.py                       # 2 leagues x 3 and x 12 seasons, every match detailed
+    .venv/bin/python bench/bench_dbt.py --leagues 10 --seasons 10 --scale 4   # the issue's sizes (hours here)
+    .venv/bin/python bench/bench_dbt.py --quick [--json]      # 1 league x 2 and x 4 seasons
 
-The lake is what ingestion of the shipped config ends up with for those seasons: fixtures,
+Each lake is what ingestion of the shipped config ends up with for those seasons: fixtures,
 standings, teams, players, leagues, venues, and the details of every finished match, all from the
 sandbox's world (:mod:`pitchlake_sandbox.synthetic_lake`, the lake the dbt tests build over too).
+The large lake has ``--scale`` times the seasons of the small one and the same leagues, so one new
+day of the current season is the same new data on both: only the lake grows.
 
-Figures (wall time, median of --repeat runs where it applies):
+Figures, each lake (wall time; ``pitchlake transform`` runs in its own process, as a user runs it):
 
 * floor: one bare DuckDB query per endpoint that reads every ``data.json`` of the lake, parses it
   and unnests ``response`` (what any transform must at least do);
-* full build: ``dbt build`` (every model and test) from an empty warehouse, through
-  :func:`pitchlake.transform.run_dbt`, dbt start-up and parsing included;
-* incremental: one more day of ingestion (the current season re-fetched with one more round
-  played, the details of the newly finished matches) and ``dbt build`` again; incremental models
-  read only the partitions inside the lookback window (``--lookback-days``);
-* no-op: ``dbt build`` once more with nothing new: the fixed cost of a build of every node (dbt
-  start-up and parsing, the hooks, every model and test node);
-* nothing selected: ``dbt build --select`` of a tag no node has: dbt's start-up and parsing alone,
-  which no project and no incremental strategy can go below.
+* full build: ``pitchlake transform --full-refresh`` (every model and test, from scratch);
+* one new day (the current season fetched again with one more round played, the details of the
+  newly finished matches), then ``pitchlake transform``: what it selects (downstream of the
+  sources that received data) and how long it takes;
+* nothing new: ``pitchlake transform`` once more;
+* nothing selected: ``dbt build --select`` of a tag no node has: dbt's start-up and parsing alone.
 
-Ratios printed: full / floor; incremental / full, as wall time (goal: under 15%) and as the
-incremental models' own execution time; no-op / full and nothing selected / full (the parts of
-any incremental run that do not depend on the data).
+Ratios printed against the goals: the new day's transform on the large lake against the small one
+(at most 1.15x), a transform with nothing new against dbt's start-up (at most 1.2x), the full
+build against the floor (at most 4x).
 """
 
 from __future__ import annotations
@@ -34,6 +33,8 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,7 +44,12 @@ from pitchlake.testing.config import new_project
 from pitchlake.transform import run_dbt
 from pitchlake_sandbox.synthetic_lake import PARTITION_KEYS, add_day, write_synthetic_lake
 
-GOAL = 0.15  # incremental build / full build, wall time
+#: issue 18's goals: the transform after one new day on the large lake against the small one (the
+#: cost follows the new data, not the lake); a transform with nothing new against dbt's start-up;
+#: a full build against the bare scan of the same JSON
+INCREMENTAL_GROWTH_GOAL = 1.15
+NOTHING_NEW_GOAL = 1.2
+FULL_GOAL = 4
 NOTHING = "tag:pitchlake_bench_selects_nothing"  # a selector no node matches
 
 
@@ -81,139 +87,113 @@ def median_run(runs: list[tuple[float, dict]]) -> tuple[float, dict]:
     return sorted(runs, key=lambda run: run[0])[len(runs) // 2]
 
 
-def model_seconds(results: dict, names: set[str] | None = None) -> float:
-    """Summed execution time of the models (of ``names`` only, if given) in a run."""
-    return sum(r["execution_time"] for r in results["results"]
-               if r["unique_id"].startswith("model.") and (names is None or r["unique_id"].split(".")[-1] in names))
-
-
 def slowest(results: dict, count: int = 4) -> str:
     nodes = sorted(results["results"], key=lambda r: r["execution_time"], reverse=True)[:count]
     return ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.2f}s" for r in nodes)
 
 
-def incremental_models() -> set[str]:
-    manifest = json.loads((Path(os.environ["DBT_TARGET_PATH"]) / "manifest.json").read_text())
-    return {node["name"] for node in manifest["nodes"].values()
-            if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"}
+def transform_cli(config_path: Path, *args: str) -> tuple[float, str]:
+    """``pitchlake transform`` as a user runs it (its own process): wall seconds, and what it said."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pitchlake", "transform", "--config", str(config_path), *args],
+                          capture_output=True, text=True, env=os.environ)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"pitchlake transform {' '.join(args)} failed ({done.returncode}): {done.stdout}{done.stderr}")
+    return elapsed, done.stdout + done.stderr
 
 
-def figures(r: dict) -> list[dict]:
-    """The rows ``bench/run.py`` tabulates."""
-    lake, full, incremental = r["lake"], r["full_seconds"], r["incremental_seconds"]
-    details = "details for every finished match" if r["detail_rounds"] >= 38 else f"details for {r['detail_rounds']} round(s) a season"
-    return [
-        {"figure": f"full build, {r['leagues']} leagues x {r['seasons']} seasons ({lake['fixtures']:,} fixtures, "
-                   f"{details}, {lake['megabytes']:,} MB lake)", "value": full, "unit": "s",
-         "reference": f"bare DuckDB scan {r['floor_seconds']} s", "ratio": round(full / r["floor_seconds"], 1),
-         "goal": "-", "met": None},
-        {"figure": "incremental build after one new day", "value": incremental, "unit": "s",
-         "reference": f"full build {full} s", "ratio": round(incremental / full, 2), "goal": f"< {GOAL}",
-         "met": incremental / full < GOAL},
-        {"figure": "build with nothing new (the fixed cost of a build of every node)", "value": r["noop_seconds"],
-         "unit": "s", "reference": f"full build {full} s", "ratio": round(r["noop_seconds"] / full, 2), "goal": "-", "met": None},
-        {"figure": "build with nothing selected (dbt start-up and parsing alone)", "value": r["empty_seconds"],
-         "unit": "s", "reference": f"full build {full} s", "ratio": round(r["empty_seconds"] / full, 2), "goal": "-", "met": None},
-        {"figure": f"incremental models' own work ({r['incremental_models']} models, summed)",
-         "value": r["incremental_work_seconds"], "unit": "s", "reference": f"full build {r['full_work_seconds']} s",
-         "ratio": round(r["incremental_work_seconds"] / r["full_work_seconds"], 2), "goal": "-", "met": None},
-    ]
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--leagues", type=int, default=20)
-    parser.add_argument("--seasons", type=int, default=10)
-    parser.add_argument("--days", type=int, default=3, help="daily fetches of the current season already in the lake")
-    parser.add_argument("--detail-rounds", type=int, default=38,
-                        help="rounds of every season with fixture details (default 38: every finished match, as "
-                             "ingestion of the shipped config ends up with; 1 for a thin lake)")
-    parser.add_argument("--lookback-days", type=int, default=3, help="the lookback_days var of the incremental models")
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (the median is printed)")
-    parser.add_argument("--quick", action="store_true", help="4 leagues x 3 seasons, one run of each measurement")
-    parser.add_argument("--json", action="store_true", help="print one JSON object of figures instead of text")
-    parser.add_argument("--workdir", type=Path, help="keep the lake and the warehouse here (default: a temporary folder)")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.leagues, args.seasons, args.repeat = 4, 3, 1
-    say = (lambda *_: None) if args.json else print
-
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pitchlake-bench-dbt-"))
+def measure(workdir: Path, leagues: int, seasons: int, args, say) -> dict:
+    """One lake: the floor, a full build, then one new day built as ``pitchlake transform`` selects
+    it, then a transform with nothing new, and dbt's start-up with nothing selected."""
     workdir.mkdir(parents=True, exist_ok=True)
     lake_root = workdir / "lake"
     os.environ["PITCHLAKE_DUCKDB"] = str(workdir / "warehouse" / "bench.duckdb")
     os.environ["DBT_TARGET_PATH"] = str(workdir / "dbt_target")
     os.environ["DBT_LOG_PATH"] = str(workdir / "dbt_logs")
     os.environ["PITCHLAKE_DBT_THREADS"] = str(args.threads)
-    for stale in (Path(os.environ["PITCHLAKE_DUCKDB"]), Path(os.environ["PITCHLAKE_DUCKDB"] + ".wal")):
-        stale.unlink(missing_ok=True)
-
-    say(f"pitchlake dbt benchmark: {args.leagues} leagues x {args.seasons} seasons, {args.days} daily fetches of the "
-        f"current season, details for {args.detail_rounds} round(s) a season, lookback {args.lookback_days} days, "
-        f"{args.threads} dbt threads, {os.cpu_count()} CPUs")
+    for stale in (lake_root, workdir / "warehouse"):
+        shutil.rmtree(stale, ignore_errors=True)
     started = time.perf_counter()
-    if lake_root.exists():
-        shutil.rmtree(lake_root)
-    lake = write_synthetic_lake(lake_root, leagues=args.leagues, seasons=args.seasons, days=args.days,
+    lake = write_synthetic_lake(lake_root, leagues=leagues, seasons=seasons, days=args.days,
                                 detail_rounds=args.detail_rounds)
-    say(f"lake: {lake.fixtures:,} fixtures, {lake.files:,} data.json files, {lake.bytes / 1e6:,.0f} MB "
-        f"(written in {time.perf_counter() - started:.1f}s) under {lake_root}")
-
-    config = load_config(new_project(workdir, base_url="http://127.0.0.1:9", lake_uri=f"file://{lake_root}"))
-    dbt_vars = ["--vars", json.dumps({"lookback_days": args.lookback_days})]
-
-    floors = [floor_scan(lake_root) for _ in range(args.repeat)]
-    floor = statistics.median(seconds for seconds, _ in floors)
-    say(f"floor (bare DuckDB parse + unnest of every data.json): {floor:.2f}s for {floors[0][1]:,} items")
-
-    warehouse = Path(os.environ["PITCHLAKE_DUCKDB"])
-    fulls = []
-    for _ in range(args.repeat):
-        warehouse.unlink(missing_ok=True)
-        fulls.append(timed_build(config, "full build", dbt_vars))
-    full, full_results = median_run(fulls)
-    say(f"full dbt build: {full:.2f}s wall, median of {args.repeat} ({full_results['elapsed_time']:.2f}s in dbt's run, "
-        f"{len(full_results['results'])} nodes); slowest: {slowest(full_results)}")
-
-    snapshot = warehouse.with_name("before-the-new-day.duckdb")
-    shutil.copyfile(warehouse, snapshot)
+    say(f"lake {leagues} leagues x {seasons} seasons: {lake.fixtures:,} fixtures, {lake.files:,} data.json files, "
+        f"{lake.bytes / 1e6:,.0f} MB (written in {time.perf_counter() - started:.1f}s) under {lake_root}")
+    config_path = new_project(workdir, base_url="http://127.0.0.1:9", lake_uri=f"file://{lake_root}")
+    config = load_config(config_path)
+    floor = statistics.median(floor_scan(lake_root)[0] for _ in range(args.repeat))
+    say(f"  floor (bare DuckDB parse + unnest of every data.json): {floor:.2f}s")
+    full, said = transform_cli(config_path, "--full-refresh")
+    full_results = json.loads((Path(os.environ["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+    say(f"  full build (pitchlake transform --full-refresh): {full:.2f}s; slowest: {slowest(full_results)}")
     day = add_day(lake)
-    incrementals = []
-    for _ in range(args.repeat):
-        shutil.copyfile(snapshot, warehouse)
-        incrementals.append(timed_build(config, "incremental build", dbt_vars))
-    incremental, incremental_results = median_run(incrementals)
-    say(f"incremental dbt build after one new day ({day}): {incremental:.2f}s wall, median of {args.repeat} "
-        f"({incremental_results['elapsed_time']:.2f}s in dbt's run); slowest: {slowest(incremental_results)}")
+    incremental, said = transform_cli(config_path)
+    incremental_results = json.loads((Path(os.environ["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+    selected = next((line for line in said.splitlines() if "building" in line), "")
+    say(f"  one new day ({day}), pitchlake transform: {incremental:.2f}s, {len(incremental_results['results'])} nodes "
+        f"({selected}); slowest: {slowest(incremental_results)}")
+    nothing, said = transform_cli(config_path)
+    assert "nothing new" in said, said
+    say(f"  pitchlake transform with nothing new: {nothing:.2f}s")
+    empty = median_run([timed_build(config, "empty build", ["--select", NOTHING]) for _ in range(args.repeat)])[0]
+    say(f"  dbt build with nothing selected (dbt's start-up and parsing alone): {empty:.2f}s")
+    return {"leagues": leagues, "seasons": seasons, "fixtures": lake.fixtures, "megabytes": round(lake.bytes / 1e6),
+            "floor_seconds": round(floor, 2), "full_seconds": round(full, 2),
+            "incremental_seconds": round(incremental, 2), "incremental_nodes": len(incremental_results["results"]),
+            "full_nodes": len(full_results["results"]), "nothing_new_seconds": round(nothing, 2),
+            "empty_seconds": round(empty, 2)}
 
-    noop, noop_results = median_run([timed_build(config, "no-op build", dbt_vars) for _ in range(args.repeat)])
-    kinds = [r["unique_id"].split(".")[0] for r in noop_results["results"]]
-    say(f"dbt build again with nothing new: {noop:.2f}s wall, median of {args.repeat} (dbt start-up and parsing, the "
-        f"hooks, {kinds.count('model')} models, {kinds.count('test')} tests: the fixed cost of a build of every node)")
-    empty, _ = median_run([timed_build(config, "empty build", [*dbt_vars, "--select", NOTHING]) for _ in range(args.repeat)])
-    say(f"dbt build with nothing selected: {empty:.2f}s wall, median of {args.repeat} (dbt's start-up and parsing alone)")
 
-    names = incremental_models()
-    full_work, incremental_work = model_seconds(full_results, names), model_seconds(incremental_results, names)
-    result = {
-        "leagues": args.leagues, "seasons": args.seasons, "detail_rounds": args.detail_rounds, "repeat": args.repeat,
-        "lake": {"fixtures": lake.fixtures, "files": lake.files, "megabytes": round(lake.bytes / 1e6)},
-        "floor_seconds": round(floor, 2), "full_seconds": round(full, 2), "incremental_seconds": round(incremental, 2),
-        "noop_seconds": round(noop, 2), "empty_seconds": round(empty, 2), "incremental_models": len(names),
-        "full_work_seconds": round(full_work, 2), "incremental_work_seconds": round(incremental_work, 2),
-    }
+def figures(small: dict, large: dict, scale: int) -> list[dict]:
+    """The rows ``bench/run.py`` tabulates: issue 18's three goals."""
+    growth = large["incremental_seconds"] / small["incremental_seconds"]
+    return [
+        {"figure": f"transform after one new day, {scale}x lake ({large['megabytes']:,} MB, {large['seasons']} seasons) "
+                   f"against 1x ({small['megabytes']:,} MB, {small['seasons']} seasons)",
+         "value": large["incremental_seconds"], "unit": "s", "reference": f"1x lake {small['incremental_seconds']} s",
+         "ratio": round(growth, 2), "goal": f"<= {INCREMENTAL_GROWTH_GOAL}", "met": growth <= INCREMENTAL_GROWTH_GOAL},
+        {"figure": f"transform with nothing new ({scale}x lake)", "value": large["nothing_new_seconds"], "unit": "s",
+         "reference": f"dbt start-up with nothing selected {large['empty_seconds']} s",
+         "ratio": round(large["nothing_new_seconds"] / large["empty_seconds"], 2), "goal": f"<= {NOTHING_NEW_GOAL}",
+         "met": large["nothing_new_seconds"] / large["empty_seconds"] <= NOTHING_NEW_GOAL},
+        {"figure": f"full build ({scale}x lake, {large['full_nodes']} nodes)", "value": large["full_seconds"], "unit": "s",
+         "reference": f"bare DuckDB scan {large['floor_seconds']} s",
+         "ratio": round(large["full_seconds"] / large["floor_seconds"], 1), "goal": f"<= {FULL_GOAL}",
+         "met": large["full_seconds"] / large["floor_seconds"] <= FULL_GOAL},
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leagues", type=int, default=2)
+    parser.add_argument("--seasons", type=int, default=3, help="seasons of the 1x lake")
+    parser.add_argument("--scale", type=int, default=4, help="the large lake has this many times the seasons")
+    parser.add_argument("--days", type=int, default=3, help="daily fetches of the current season already in the lake")
+    parser.add_argument("--detail-rounds", type=int, default=38,
+                        help="rounds of every season with fixture details (default 38: every finished match, as "
+                             "ingestion of the shipped config ends up with; 1 for a thin lake)")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of the floor and of the empty build (median)")
+    parser.add_argument("--quick", action="store_true", help="1 league, 2 and 4 seasons")
+    parser.add_argument("--json", action="store_true", help="print one JSON object of figures instead of text")
+    parser.add_argument("--workdir", type=Path, help="keep the lakes and the warehouses here (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.leagues, args.seasons, args.scale = 1, 2, 2
+    say = (lambda *_: None) if args.json else print
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pitchlake-bench-dbt-"))
+    say(f"pitchlake dbt benchmark: {args.leagues} leagues x {args.seasons} and x {args.seasons * args.scale} seasons, "
+        f"{args.days} daily fetches of the current season, details for {args.detail_rounds} round(s) a season, "
+        f"{args.threads} dbt threads, {os.cpu_count()} CPUs")
+    small = measure(workdir / "1x", args.leagues, args.seasons, args, say)
+    large = measure(workdir / f"{args.scale}x", args.leagues, args.seasons * args.scale, args, say)
+    rows = figures(small, large, args.scale)
     if args.json:
-        print(json.dumps({"benchmark": "dbt", "figures": figures(result), "details": result}))
+        print(json.dumps({"benchmark": "dbt", "figures": rows, "details": {"1x": small, f"{args.scale}x": large}}))
         return 0
     print()
-    print(f"full build / floor:                        {full / floor:6.1f}x")
-    print(f"incremental / full build (wall):           {incremental / full:6.1%}  (goal: under {GOAL:.0%})")
-    print(f"no-op / full build (wall):                 {noop / full:6.1%}  (dbt's fixed cost of a build of every node)")
-    print(f"nothing selected / full build (wall):      {empty / full:6.1%}  (dbt's start-up and parsing alone)")
-    print(f"incremental models' own work, incremental / full: {incremental_work / full_work:6.1%}  "
-          f"({incremental_work:.2f}s vs {full_work:.2f}s summed over {len(names)} incremental models)")
-    print(f"fixtures per second (full build): {lake.fixtures / full:,.0f}")
+    for row in rows:
+        print(f"{row['figure']}: {row['value']} s ({row['reference']}; {row['ratio']}x, goal {row['goal']}, met: {row['met']})")
     return 0
 
 
