@@ -340,10 +340,13 @@ def test_synthetic_incremental_run_matches_a_full_rebuild(synthetic, tmp_path):
     events_before = warehouse.query("select count(*) from marts.fct_match_events")[0][0]
     day = add_day(lake)
     assert warehouse.build() == 0
-    # the incremental models read only the lookback window, with the cutoff inlined as a constant
+    # the incremental staging models read only the lookback window, with the cutoff inlined as a
+    # constant; the marts, the league seasons it holds (tests/test_dbt_incremental_marts.py)
     for model in ("stg_api_football__fixtures", "stg_api_football__fixture_details", "stg_api_football__standings",
-                  "stg_api_football__teams", "fct_matches", "fct_match_events"):
+                  "stg_api_football__teams"):
         assert "ingestion_date >= cast('" in warehouse.compiled(model), model
+    for model in ("fct_matches", "fct_match_events"):
+        assert "(league_id = " in warehouse.compiled(model), model
     after = dict(warehouse.query("select season, count(*) from marts.fct_matches where is_finished group by season"))
     leagues = sum(1 for league in lake.leagues if league.type == "League")
     assert after[lake.current_season] == before[lake.current_season] + 10 * leagues  # one more round played

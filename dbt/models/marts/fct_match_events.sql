@@ -3,19 +3,24 @@
         enabled=pitchlake.endpoints_enabled(['fixtures', 'fixture_details']),
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='fixture_id',
+        unique_key=['league_id', 'season'],
         on_schema_change='append_new_columns',
     )
 }}
 
-{#- One row per event of a match (goal, card, substitution, VAR), from the fixture details. -#}
+{%- set league_seasons = pitchlake.changed_league_seasons([ref('int_api_football__fixture_events')]) %}
+
+{#-
+  One row per event of a match (goal, card, substitution, VAR), from the fixture details.
+  Incremental by league season (macros/incremental_marts.sql).
+-#}
 
 with
 
 events as (
 
     select * from {{ ref('int_api_football__fixture_events') }}
-    where {{ pitchlake.lookback_filter() }}
+    where {{ pitchlake.league_season_filter(league_seasons) }}
 
 ),
 

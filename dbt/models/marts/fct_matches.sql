@@ -3,15 +3,19 @@
         enabled=pitchlake.endpoints_enabled('fixtures'),
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='fixture_id',
+        unique_key=['league_id', 'season'],
         on_schema_change='append_new_columns',
     )
 }}
 
+{%- set league_seasons = pitchlake.changed_league_seasons([ref('stg_api_football__fixtures')]) %}
+
 {#-
   One row per match. `counts_in_table` marks the matches a league table is made of: the regular
   season of a league, the group stage of a cup ("Group A - 1"), the league phase of the new
-  European formats; qualifying rounds and knock-out rounds never count.
+  European formats; qualifying rounds and knock-out rounds never count. Incremental by league
+  season (macros/incremental_marts.sql): a run rebuilds every match of the league seasons fetched
+  within the lookback window.
 -#}
 
 with
@@ -19,7 +23,7 @@ with
 fixtures as (
 
     select * from {{ ref('stg_api_football__fixtures') }}
-    where {{ pitchlake.lookback_filter() }}
+    where {{ pitchlake.league_season_filter(league_seasons) }}
 
 ),
 

@@ -1,6 +1,21 @@
 {%- set from_match_details = pitchlake.endpoints_enabled(['fixtures', 'fixture_details']) -%}
 {%- set from_api = pitchlake.endpoints_enabled('players') -%}
-{{ config(enabled=from_match_details or from_api) }}
+{{
+    config(
+        enabled=from_match_details or from_api,
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['league_id', 'season'],
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{%- set upstreams = [] %}
+{%- if from_match_details %}
+{%- do upstreams.extend([ref('int_api_football__fixture_player_statistics'), ref('stg_api_football__fixture_details'), ref('fct_matches')]) %}
+{%- endif %}
+{%- if from_api %}{% do upstreams.append(ref('stg_api_football__players')) %}{% endif %}
+{%- set league_seasons = pitchlake.changed_league_seasons(upstreams, cutoff_columns=['ingestion_date', 'api_ingestion_date']) %}
 
 {#-
   One row per player, league season and team: what he did for that team in that competition.
@@ -12,6 +27,10 @@
   api_* columns keep the API's totals beside the sums (tests/assert_player_season_stats_match_api_players.sql
   compares them). /players stays the source of what match statistics lack: pass_accuracy,
   second_yellow_cards, the position's full name and the profiles (dim_players).
+
+  Incremental by league season (macros/incremental_marts.sql): a run rebuilds every row of the
+  league seasons with match statistics, match details, matches or /players fetched within the
+  lookback window (of the newest ingestion_date or api_ingestion_date the mart holds).
 -#}
 
 {#- the statistics both sources give, in the mart's column order; `counted` ones are 0 when absent -#}
@@ -34,6 +53,7 @@ match_statistics as (
 
     select * from {{ ref('int_api_football__fixture_player_statistics') }}
     where player_id is not null
+        and {{ pitchlake.league_season_filter(league_seasons) }}
 
 ),
 
@@ -121,6 +141,7 @@ fetched_details as (
     select fixture_id, league_id, season, ingestion_date
     from {{ ref('stg_api_football__fixture_details') }}
     where player_statistics is not null
+        and {{ pitchlake.league_season_filter(league_seasons) }}
 
 ),
 
@@ -129,6 +150,7 @@ finished_matches as (
     select fixture_id, league_id, season
     from {{ ref('fct_matches') }}
     where is_finished
+        and {{ pitchlake.league_season_filter(league_seasons) }}
 
 ),
 
@@ -213,6 +235,7 @@ api_totals as (
         second_yellow_cards,
         ingestion_date
     from {{ ref('stg_api_football__players') }}
+    where {{ pitchlake.league_season_filter(league_seasons) }}
 
 ),
 {% else %}

@@ -1,12 +1,26 @@
-{{ config(enabled=pitchlake.endpoints_enabled('standings')) }}
+{{
+    config(
+        enabled=pitchlake.endpoints_enabled('standings'),
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['league_id', 'season'],
+        on_schema_change='append_new_columns',
+    )
+}}
 
-{#- The API's standings: one row per team, league season and table (group), as the API last published them. -#}
+{%- set league_seasons = pitchlake.changed_league_seasons([ref('stg_api_football__standings')]) %}
+
+{#-
+  The API's standings: one row per team, league season and table (group), as the API last
+  published them. Incremental by league season (macros/incremental_marts.sql).
+-#}
 
 with
 
 standings as (
 
     select * from {{ ref('stg_api_football__standings') }}
+    where {{ pitchlake.league_season_filter(league_seasons) }}
 
 ),
 

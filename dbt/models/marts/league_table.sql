@@ -1,4 +1,23 @@
-{{ config(enabled=pitchlake.endpoints_enabled('fixtures')) }}
+{{
+    config(
+        enabled=pitchlake.endpoints_enabled('fixtures'),
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['league_id', 'season'],
+        on_schema_change='append_new_columns',
+    )
+}}
+
+{%- set with_standings = pitchlake.endpoints_enabled('standings') %}
+{%- set upstreams = [ref('fct_matches')] + ([ref('fct_standings')] if with_standings else []) %}
+{#- a league season whose team_name is no longer dim_teams' (a rename fetched in another league season) is rebuilt too -#}
+{%- set renamed_teams -%}
+    select existing.league_id, existing.season
+    from {{ this }} as existing
+    left join {{ ref('dim_teams') }} as teams on teams.team_id = existing.team_id
+    where existing.team_name is distinct from teams.team_name
+{%- endset %}
+{%- set league_seasons = pitchlake.changed_league_seasons(upstreams, also=[renamed_teams]) %}
 
 {#-
   The league table computed from finished matches (3 points a win, 1 a draw), per league season
@@ -11,6 +30,10 @@
   (see tests/assert_league_table_matches_api_standings.sql). Every count, sum and rank is an
   integer on both adapters (DuckDB's count and sum would give bigint and hugeint). The team's
   name is dim_teams' (from /teams, else the standings, else the matches).
+
+  Incremental by league season (macros/incremental_marts.sql): a run rebuilds the tables of the
+  league seasons whose matches or standings were fetched within the lookback window, and of those
+  where a team's name changed in dim_teams.
 -#}
 
 with
@@ -19,6 +42,7 @@ matches as (
 
     select * from {{ ref('fct_matches') }}
     where counts_in_table and is_finished
+        and {{ pitchlake.league_season_filter(league_seasons) }}
 
 ),
 
@@ -72,7 +96,24 @@ ranked as (
 
 ),
 
-{% if pitchlake.endpoints_enabled('standings') %}
+fetched as (
+
+    {#- the newest fetch the league season's table comes from: its fixtures, or its standings -#}
+    select league_id, season, max(ingestion_date) as ingestion_date
+    from (
+        select league_id, season, ingestion_date from {{ ref('fct_matches') }}
+        where {{ pitchlake.league_season_filter(league_seasons) }}
+        {% if with_standings %}
+        union all
+        select league_id, season, ingestion_date from {{ ref('fct_standings') }}
+        where {{ pitchlake.league_season_filter(league_seasons) }}
+        {% endif %}
+    ) as fetches
+    group by league_id, season
+
+),
+
+{% if with_standings %}
 api_standings as (
 
     {#- the API row of the team's own table: its group in a cup; in a league its only row -#}
@@ -89,6 +130,7 @@ api_standings as (
         on standings.league_id = ranked.league_id
         and standings.season = ranked.season
         and standings.team_id = ranked.team_id
+        and {{ pitchlake.league_season_filter(league_seasons, 'standings') }}
     qualify row_number() over (
         partition by ranked.league_id, ranked.season, ranked.team_id
         order by case when standings.group_name = ranked.group_name then 0 else 1 end, standings.group_index
@@ -142,7 +184,8 @@ final as (
         api_standings.lost as api_lost,
         api_standings.goals_for as api_goals_for,
         api_standings.goals_against as api_goals_against,
-        api_standings.team_id is not null as has_api_standings
+        api_standings.team_id is not null as has_api_standings,
+        fetched.ingestion_date
     from ranked
     left join api_standings
         on api_standings.league_id = ranked.league_id
@@ -150,6 +193,9 @@ final as (
         and api_standings.team_id = ranked.team_id
     left join teams
         on teams.team_id = ranked.team_id
+    left join fetched
+        on fetched.league_id = ranked.league_id
+        and fetched.season = ranked.season
 
 )
 
