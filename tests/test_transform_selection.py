@@ -5,13 +5,16 @@ when nothing did (dbt is not even started), everything the first time.
 Real dbt-duckdb over a real file lake (the sandbox's clean ingest, copied into a project of its
 own), in as few dbt runs as the assertions allow: one full build (the module's fixture), then in
 the last test a failed build, an explicit --select, the build of the new data and a full refresh
-into a second warehouse to compare it with.
+into a second warehouse to compare it with. The build of new league seasons' data narrows the
+generic data tests of the models keyed by league season to those league seasons
+(dbt/macros/tests_where.sql), and only then.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,11 +22,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from pitchlake.config import load_config
 from pitchlake.lake import open_lake, quarantine
 from pitchlake.testing.config import new_project
-from pitchlake.transform import plan_transform, read_state, state_key
+from pitchlake.transform import (
+    TESTED_LEAGUE_SEASONS_VAR,
+    begin_transform,
+    league_season_of,
+    plan_transform,
+    read_state,
+    state_key,
+)
 
 from .rig import ROOT
 
@@ -31,6 +42,8 @@ pytestmark = pytest.mark.timeout(600)
 
 STANDINGS = "raw/standings/season=2024/league_id=39/ingestion_date=2025-01-26/data.json"
 NOTHING_NEW = "nothing new in the lake since the last transform (dev); nothing to build"
+#: What the plan of a build narrowed to league 39's season 2024 adds to its reason.
+NARROWED = "; tests narrowed to league/season 39/2024"
 #: The warehouse tables dbt builds (the raw schema holds views over the lake).
 BUILT_SCHEMAS = ("staging", "intermediate", "marts")
 
@@ -47,6 +60,7 @@ class Project:
             self.lake.put(key, body)
         self.duckdb = workdir / "warehouse" / "pitchlake.duckdb"
         self.results = workdir / "dbt" / "target" / "run_results.json"
+        self.compiled = workdir / "dbt" / "target" / "compiled" / "pitchlake" / "models"
 
     def transform(self, *args: str, duckdb_file: Path | None = None) -> subprocess.CompletedProcess:
         env = {**os.environ, "PITCHLAKE_DUCKDB": str(duckdb_file or self.duckdb)}
@@ -67,6 +81,13 @@ class Project:
     def plan(self, monkeypatch, **kwargs):
         monkeypatch.setenv("PITCHLAKE_DUCKDB", str(self.duckdb))
         return plan_transform(self.config, lake=self.lake, **kwargs)
+
+
+def read_league_seasons(sql: str) -> set[tuple[int, int]] | None:
+    """The league seasons the compiled SQL of a generic test reads (tests_where.sql's filter), None
+    when it reads its whole model."""
+    found = re.findall(r"league_id = (\d+) and season in \(([^)]*)\)", sql)
+    return {(int(league), int(season)) for league, seasons in found for season in seasons.split(",")} if found else None
 
 
 def models(nodes: set[str]) -> set[str]:
@@ -125,32 +146,55 @@ def test_what_counts_as_new(project, monkeypatch):
     quarantine(lake, fixtures, "a test")
     plan = project.plan(monkeypatch)
     assert plan.select == ["source:api_football.fixtures+"]
-    assert plan.reason == "changes in fixtures (1 removed): building source:api_football.fixtures+"
+    # ... of its league season: the tests of the models keyed by league season read only that one
+    league, season = league_season_of(fixtures)
+    assert plan.reason == (f"changes in fixtures (1 removed): building source:api_football.fixtures+; "
+                           f"tests narrowed to league/season {league}/{season}")
+    assert plan.league_seasons == ((league, season),)
+    assert plan.dbt_vars() == {TESTED_LEAGUE_SEASONS_VAR: [[league, season]]}
     lake.put(fixtures, saved)
-    # two new fetches of one endpoint, one of another, in the config's order
-    new = [STANDINGS.replace("2025-01-26", "2025-01-27"), STANDINGS.replace("2025-01-26", "2025-01-28"),
-           "raw/leagues/league_id=39/ingestion_date=2025-01-27/data.json"]
+    # two new fetches of one league season: the tests read that league season only
+    new = [STANDINGS.replace("2025-01-26", "2025-01-27"), STANDINGS.replace("2025-01-26", "2025-01-28")]
     for key in new:
         lake.put(key, body)
     plan = project.plan(monkeypatch)
+    assert plan.reason == "new data in standings (2 partitions): building source:api_football.standings+" + NARROWED
+    assert plan.league_seasons == ((39, 2024),)
+    # ... and one of another endpoint, in the config's order: a league's fetch is no league season's,
+    # and no model keyed by league season reads it: the tests stay narrowed
+    new.append("raw/leagues/league_id=39/ingestion_date=2025-01-27/data.json")
+    lake.put(new[-1], body)
+    plan = project.plan(monkeypatch)
     assert plan.reason == ("new data in leagues (1 partition), standings (2 partitions): "
-                           "building source:api_football.leagues+ source:api_football.standings+")
+                           "building source:api_football.leagues+ source:api_football.standings+" + NARROWED)
+    assert plan.league_seasons == ((39, 2024),)
+    # a league season's table with a file that names none: every test reads everything
+    odd = STANDINGS.replace("season=2024", "season=x")
+    lake.put(odd, body)
+    assert (project.plan(monkeypatch).league_seasons, project.plan(monkeypatch).dbt_vars()) == ((), {})
+    lake.delete(odd)
     assert set(plan.fetches) - set(read_state(lake, "dev").fetches) == set(new)
     for key in new:
         lake.delete(key)
     assert project.plan(monkeypatch).select == []
     # everything: no warehouse, no state for the target, a state that is no state, --full-refresh
+    # (a league season's file is new again, so each of these would narrow an incremental plan's tests: none does)
+    lake.put(new[0], body)
     monkeypatch.setenv("PITCHLAKE_DUCKDB", str(project.workdir / "gone.duckdb"))
-    assert plan_transform(project.config).reason == f"no warehouse at {project.workdir / 'gone.duckdb'}: building everything"
-    assert plan_transform(project.config, target="snowflake").reason == \
-        "no transform of snowflake recorded in the lake yet: building everything"
+    gone = plan_transform(project.config)
+    assert gone.reason == f"no warehouse at {project.workdir / 'gone.duckdb'}: building everything"
+    first = plan_transform(project.config, target="snowflake")
+    assert first.reason == "no transform of snowflake recorded in the lake yet: building everything"
+    assert gone.league_seasons == first.league_seasons == ()
     lake.put(state_key("snowflake"), b"[]")
     corrupt = plan_transform(project.config, target="snowflake")
     lake.delete(state_key("snowflake"))
     assert corrupt.select is None and corrupt.reason.startswith("cannot read the state of the last transform (")
+    assert corrupt.league_seasons == ()
     full = project.plan(monkeypatch, full_refresh=True)
-    assert (full.select, full.reason) == (None, "--full-refresh: building everything")
-    assert full.fetches == read_state(lake, "dev").fetches
+    assert (full.select, full.reason, full.league_seasons) == (None, "--full-refresh: building everything", ())
+    assert full.fetches == {**read_state(lake, "dev").fetches, new[0]: "api_football.standings"}
+    assert project.plan(monkeypatch).league_seasons == ((39, 2024),)
     # an edited model, or another config, changes what any model may hold: everything
     model = project.workdir / "dbt" / "models" / "marts" / "league_table.sql"
     for edited in (model, project.config_path):
@@ -158,12 +202,52 @@ def test_what_counts_as_new(project, monkeypatch):
         edited.write_bytes(saved + b"\n")
         changed = project.plan(monkeypatch)
         edited.write_bytes(saved)
-        assert (changed.select, changed.reason) == (
-            None, "the dbt project or the config changed since the last transform: building everything"), edited
-    assert project.plan(monkeypatch).select == []
+        assert (changed.select, changed.reason, changed.league_seasons) == (
+            None, "the dbt project or the config changed since the last transform: building everything", ()), edited
     # an explicit --select is dbt's, as given, and leaves the state alone
     explicit = project.plan(monkeypatch, select=["tag:x", "+league_table"])
-    assert (explicit.select, explicit.fetches) == (["tag:x", "+league_table"], None)
+    assert (explicit.select, explicit.fetches, explicit.league_seasons) == (["tag:x", "+league_table"], None, ())
+    # A build marks what it is given as unfinished until it succeeds, with its league seasons when
+    # its tests were narrowed, none (all of them) when it builds everything ...
+    saved_state = project.state()
+    begin_transform(project.config, "dev", full, lake=lake)
+    assert (read_state(lake, "dev").unfinished, read_state(lake, "dev").unfinished_league_seasons) == (full.tables, ())
+    assert project.plan(monkeypatch).league_seasons == ()
+    lake.put(state_key("dev"), saved_state)
+    # ... and the next build tests them again, beside its own.
+    other = STANDINGS.replace("season=2024", "season=2023")
+    lake.put(other, body)
+    narrowed = project.plan(monkeypatch)
+    begin_transform(project.config, "dev", narrowed, lake=lake)
+    assert read_state(lake, "dev").unfinished_league_seasons == ((39, 2023), (39, 2024))
+    lake.delete(new[0])
+    assert project.plan(monkeypatch).league_seasons == ((39, 2023), (39, 2024))
+    lake.put(state_key("dev"), saved_state)
+    lake.delete(other)
+    assert project.plan(monkeypatch).select == []
+
+
+def test_the_models_keyed_by_league_season_read_only_tables_partitioned_by_league_season(project):
+    """Without dbt, from the manifest of the module's build: what lets the plan narrow the tests of
+    the models listed in `league_season_models` whatever leagues' or venues' files changed (files
+    keyed otherwise): none of those models reads such a table, and each has its league_id and season."""
+    listed = yaml.safe_load((project.workdir / "dbt" / "dbt_project.yml").read_text())["vars"]["league_season_models"]
+    manifest = json.loads((project.workdir / "dbt" / "target" / "manifest.json").read_text())
+    assert len(listed) >= 10
+    for name in listed:
+        node = f"model.pitchlake.{name}"
+        assert {"league_id", "season"} <= set(manifest["nodes"][node]["columns"]), name
+        upstream, todo = set(), [node]
+        while todo:
+            for parent in manifest["parent_map"][todo.pop()]:
+                if parent not in upstream:
+                    upstream.add(parent)
+                    todo.append(parent)
+        sources = {parent for parent in upstream if parent.startswith("source.")}
+        assert sources, name
+        for source in sources:
+            path = manifest["sources"][source]["config"]["meta"]["pitchlake"]["path"]
+            assert "/season=" in path and "/league_id=" in path, (name, source, path)
 
 
 def test_only_what_is_downstream_of_new_data_is_built_and_a_failed_build_is_built_again(project, monkeypatch):
@@ -177,15 +261,19 @@ def test_only_what_is_downstream_of_new_data_is_built_and_a_failed_build_is_buil
     lake.put(bad_key, json.dumps(bad).encode())
     failed = project.transform()
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "new data in standings (1 partition): building source:api_football.standings+" in failed.stderr
+    assert "new data in standings (1 partition): building source:api_football.standings+" + NARROWED in failed.stderr
     assert [node for node in project.ran("fail") if "stg_api_football__standings" in node], project.ran("fail", "error")
     after = read_state(lake, "dev")
     assert after.fetches == read_state_from(state) and after.unfinished == ("api_football.standings",)
+    assert after.unfinished_league_seasons == ((39, 2024),)
     # The bad fetch is deleted (as an operator would): the lake is back to what the state says, but
     # the warehouse holds part of it, so the standings are still to be built.
     lake.delete(bad_key)
+    # Its league season is still tested: the warehouse may hold what failed.
     plan = project.plan(monkeypatch)
-    assert plan.reason == "changes in standings (unfinished by a failed transform): building source:api_football.standings+"
+    assert plan.reason == ("changes in standings (unfinished by a failed transform): building source:api_football.standings+"
+                           + NARROWED)
+    assert plan.league_seasons == ((39, 2024),)
 
     # 2. An explicit --select builds what it names, and only that; the state does not move.
     marked = project.state()
@@ -197,20 +285,40 @@ def test_only_what_is_downstream_of_new_data_is_built_and_a_failed_build_is_buil
 
     # 3. A new, good fetch of the standings: only the standings, what reads them and their tests.
     lake.put(STANDINGS.replace("2025-01-26", "2025-01-28"), json.dumps(envelope).encode())
+    since = time.time()
     built = project.transform()
     assert built.returncode == 0, built.stdout + built.stderr
     assert ("changes in standings (1 partition, unfinished by a failed transform): building source:api_football.standings+"
-            in built.stderr)
+            + NARROWED in built.stderr)
     ran = project.ran()
     assert {"stg_api_football__standings", "fct_standings", "league_table", "dim_teams", "dim_leagues",
             "dim_seasons"} <= models(ran)
     assert not models(ran) & {"stg_api_football__fixtures", "stg_api_football__teams", "stg_api_football__players",
                               "fct_matches", "stg_api_football__fixture_details"}
     assert any(node.startswith("test.") and "stg_api_football__standings" in node for node in ran)
-    assert read_state(lake, "dev").unfinished == ()
+    assert read_state(lake, "dev").unfinished == () and read_state(lake, "dev").unfinished_league_seasons == ()
     with duckdb.connect(str(project.duckdb), read_only=True) as connection:
         assert connection.execute("select max(ingestion_date)::varchar from staging.stg_api_football__standings"
                                   ).fetchall() == [("2025-01-28",)]
+    # Its generic tests on the models keyed by league season read league 39's season 2024 only (and
+    # rows without a league season), beside a test's own `where`; the other models' tests (dim_teams')
+    # and the model a relationship points to read everything.
+    marts = project.compiled / "marts" / "_marts__models.yml"
+    staging = project.compiled / "staging" / "api_football" / "_api_football__models.yml"
+    relationship = marts / "relationships_fct_standings_team_id__team_id__ref_dim_teams_.sql"
+    where = next(path for path in marts.glob("expression_is_true_league_tabl*.sql") if "has_api_standings" in path.read_text())
+    for test in (marts / "expression_is_true_fct_standings_played_won_drawn_lost.sql",
+                 marts / "not_null_fct_standings_league_id.sql", staging / "not_null_stg_api_football__standings_season.sql",
+                 relationship, where):
+        sql = test.read_text()
+        assert test.stat().st_mtime >= since, test
+        assert read_league_seasons(sql) == {(39, 2024)}, sql
+        assert sql.count("or league_id is null or season is null)") == 1, sql
+    assert "where (has_api_standings) and (((league_id = 39 and season in (2024)))" in where.read_text()
+    assert "dim_teams" in relationship.read_text()
+    for test in ("not_null_dim_teams_team_id.sql", "unique_dim_teams_team_id.sql"):
+        assert (marts / test).stat().st_mtime >= since, test
+        assert read_league_seasons((marts / test).read_text()) is None, test
 
     # 4. ... and the warehouse is the one a full refresh builds from the same lake, table for table.
     full = project.workdir / "full" / "pitchlake.duckdb"

@@ -375,9 +375,11 @@ def transform(config: ConfigOption = DEFAULT_CONFIG,
               full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Build everything (or what --select names), incremental models from scratch.")] = False) -> None:
     """Run `dbt build` over the lake for what is new in it: the models and tests downstream of the
     sources whose data changed since the last successful transform of the target (everything the
-    first time); nothing at all when nothing changed. Prints what it builds and why, then a summary
-    (dbt's full log is in the dbt project's logs/dbt.log). Exits with dbt's code; 2 if the dbt
-    sources are stale (`pitchlake render dbt` regenerates them)."""
+    first time); nothing at all when nothing changed. The generic data tests of the models keyed
+    by league season read only the league seasons whose files changed (the reconciliations in
+    dbt/tests/ still read every finished season; --full-refresh tests everything). Prints what it
+    builds and why, then a summary (dbt's full log is in the dbt project's logs/dbt.log). Exits with
+    dbt's code; 2 if the dbt sources are stale (`pitchlake render dbt` regenerates them)."""
     import time
 
     from .dbt_sources import dbt_project_dir
@@ -401,6 +403,10 @@ def transform(config: ConfigOption = DEFAULT_CONFIG,
                   "is built again only if still new", markup=False)
     # dbt prints only its errors (--quiet), in colour only on a terminal; the summary says the rest.
     args = ["--quiet"] if sys.stdout.isatty() else ["--quiet", "--no-use-colors"]
+    # The league seasons the tests of the models keyed by league season read, when narrowed: the
+    # only --vars of the run (dbt takes one).
+    if plan.dbt_vars():
+        args += ["--vars", json.dumps(plan.dbt_vars(), separators=(",", ":"))]
     started = time.time()
     status = run_dbt(loaded, target=target, select=plan.select, full_refresh=full_refresh, args=args)
     summary = build_summary(dbt_project_dir(loaded), started)

@@ -14,7 +14,10 @@ when the committed ones are out of date, instead of transforming with the wrong 
 ``pitchlake transform`` builds only what new data can change (:func:`plan_transform`): the lake
 records, per dbt target, which ``data.json`` files it held when the last successful transform
 started (:func:`record_transform`), and the next one builds what is downstream of the sources whose
-files were added or removed since.
+files were added or removed since. The build's generic data tests on the models keyed by league
+season read only the league seasons of those files (``season=.../league_id=...``; files keyed
+otherwise, leagues' and venues', are read by no such model): :attr:`TransformPlan.league_seasons`,
+the dbt var :data:`TESTED_LEAGUE_SEASONS_VAR`, ``dbt/macros/tests_where.sql``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -132,6 +135,11 @@ def start_dbt(config, target: str = "dev", select: str | Sequence[str] | None = 
 #: ``raw/`` (so neither the planner nor dbt ever reads it).
 STATE_FOLDER = "state/transform"
 _INGESTION_DATE = re.compile(r"/ingestion_date=([^/]+)/")
+_LEAGUE_ID = re.compile(r"/league_id=(\d+)/")
+_SEASON = re.compile(r"/season=(\d+)/")
+#: The dbt var that narrows the generic data tests of the models keyed by league season
+#: (``dbt/macros/tests_where.sql``) to a list of ``[league_id, season]``.
+TESTED_LEAGUE_SEASONS_VAR = "pitchlake_tested_league_seasons"
 
 
 def state_key(target: str) -> str:
@@ -151,6 +159,9 @@ class State:
     unfinished: tuple[str, ...] = ()
     #: :func:`project_fingerprint` of the build
     project: str = ""
+    #: the league seasons the ``unfinished`` builds were given, ``(league_id, season)`` sorted;
+    #: ``()`` when they are not all known (a build of everything): their tests then read everything
+    unfinished_league_seasons: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,7 +173,13 @@ class TransformPlan:
     so data that lands during the build counts as new next time. None when the build must not
     advance the state: an explicit ``--select`` builds only part of what may be new.
     ``previous`` is the state the build starts from, marked with ``tables`` (the source tables it
-    builds) while it runs; None when there is none to mark."""
+    builds) while it runs; None when there is none to mark.
+
+    ``league_seasons``: the ``(league_id, season)`` pairs of the ``data.json`` files added or
+    removed since the state in the tables partitioned by league season (and of the builds left
+    unfinished); the generic data tests of the models keyed by league season then read only these
+    (:meth:`dbt_vars`). ``()``: every test reads everything (a full build, an explicit
+    ``--select``, no league season's file among the changes)."""
 
     select: list[str] | None
     reason: str
@@ -170,10 +187,17 @@ class TransformPlan:
     started: str = ""
     previous: State | None = None
     tables: tuple[str, ...] = ()
+    league_seasons: tuple[tuple[int, int], ...] = ()
 
     @property
     def nothing(self) -> bool:
         return self.select == []
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """The dbt vars of the build (``--vars``): the league seasons its tests read, if narrowed."""
+        if not self.league_seasons:
+            return {}
+        return {TESTED_LEAGUE_SEASONS_VAR: [list(pair) for pair in self.league_seasons]}
 
 
 #: What a dbt project holds that is not its source: dbt's own output and installed packages.
@@ -238,8 +262,10 @@ def read_state(lake: LakeBackend, target: str) -> State | None:
     if not isinstance(document, dict) or not isinstance(document.get("sources"), dict):
         raise CorruptObject(key, "not a transform state (no 'sources' object)")
     fetches = {fetch: name for name, fetches in document["sources"].items() for fetch in fetches}
+    league_seasons = tuple(sorted((int(league_id), int(season))
+                                  for league_id, season in document.get("unfinished_league_seasons") or ()))
     return State(fetches, str(document.get("started_at", "")), tuple(document.get("unfinished") or ()),
-                 str(document.get("project", "")))
+                 str(document.get("project", "")), league_seasons)
 
 
 def write_state(lake: LakeBackend, target: str, state: State) -> None:
@@ -249,7 +275,9 @@ def write_state(lake: LakeBackend, target: str, state: State) -> None:
     for key, name in sorted(state.fetches.items()):
         sources.setdefault(name, []).append(key)
     document = {"target": target, "started_at": state.started, "project": state.project,
-                "unfinished": list(state.unfinished), "sources": sources}
+                "unfinished": list(state.unfinished),
+                "unfinished_league_seasons": [list(pair) for pair in state.unfinished_league_seasons],
+                "sources": sources}
     lake.put(state_key(target), (json.dumps(document, indent=1) + "\n").encode())
 
 
@@ -257,6 +285,44 @@ def _changes(added: int, removed: int, unfinished: bool) -> str:
     parts = [f"{added} partition{'' if added == 1 else 's'}"] if added else []
     parts += [f"{removed} removed"] if removed else []
     return ", ".join(parts + (["unfinished by a failed transform"] if unfinished else []))
+
+
+def league_season_of(key: str) -> tuple[int, int] | None:
+    """``(league_id, season)`` of a lake key's hive folders, None unless it has both."""
+    league, season = _LEAGUE_ID.search(key), _SEASON.search(key)
+    return (int(league[1]), int(season[1])) if league and season else None
+
+
+def league_season_tables(globs: Mapping[str, str]) -> set[str]:
+    """The source tables partitioned by league season (``.../season=*/league_id=*/...``): the only
+    ones the models keyed by league season read (``league_season_models`` in dbt_project.yml)."""
+    return {name for name, glob in globs.items() if "/season=" in glob and "/league_id=" in glob}
+
+
+def tested_league_seasons(changes: Mapping[str, str], previous: State, keyed: Collection[str]) -> tuple[tuple[int, int], ...]:
+    """The league seasons the tests of a build of ``changes`` (``{key: "source.table"}``: the files
+    added or removed) read, sorted; ``()``: every one. The files of the tables partitioned by
+    league season (``keyed``) must all name theirs; the others (leagues, venues) are read by no
+    model keyed by league season, so their tests read everything anyway. The builds ``previous``
+    left unfinished must have been given known league seasons: those may hold what failed."""
+    if previous.unfinished and not previous.unfinished_league_seasons:
+        return ()
+    league_seasons = set(previous.unfinished_league_seasons)
+    for key, name in changes.items():
+        if name in keyed:
+            pair = league_season_of(key)
+            if pair is None:
+                return ()
+            league_seasons.add(pair)
+    return tuple(sorted(league_seasons))
+
+
+def _narrowed(league_seasons: Sequence[tuple[int, int]], shown: int = 6) -> str:
+    if not league_seasons:
+        return ""
+    pairs = [f"{league_id}/{season}" for league_id, season in league_seasons]
+    more = f", ... ({len(pairs)} in all)" if len(pairs) > shown else ""
+    return f"; tests narrowed to league/season {', '.join(pairs[:shown])}{more}"
 
 
 def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full_refresh: bool = False,
@@ -267,7 +333,8 @@ def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full
     the models and their tests); nothing when there are none. Everything when there is no state
     (the first transform, or one the lake cannot give back) or, for ``dev``, no DuckDB file (the
     state describes a warehouse that is gone), and with ``--full-refresh``. An explicit
-    ``select`` is built as given and leaves the state alone.
+    ``select`` is built as given and leaves the state alone. The tests of an incremental plan on
+    the models keyed by league season read only the league seasons that changed (:func:`tested_league_seasons`).
 
     A change to the dbt project or the config is no new data: build it with ``--select`` or
     ``--full-refresh``."""
@@ -296,8 +363,9 @@ def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full
     if previous.project != project_fingerprint(config):
         return replace(everything, reason="the dbt project or the config changed since the last transform: "
                                           "building everything")
-    added = Counter(fetches[key] for key in fetches.keys() - previous.fetches.keys())
-    removed = Counter(previous.fetches[key] for key in previous.fetches.keys() - fetches.keys())
+    added_keys, removed_keys = fetches.keys() - previous.fetches.keys(), previous.fetches.keys() - fetches.keys()
+    added = Counter(fetches[key] for key in added_keys)
+    removed = Counter(previous.fetches[key] for key in removed_keys)
     changed = [name for name in globs if added[name] or removed[name] or name in previous.unfinished]
     if not changed:
         return TransformPlan([], f"nothing new in the lake since the last transform ({target}); nothing to build")
@@ -305,17 +373,25 @@ def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full
     what = ", ".join(f"{name.split('.', 1)[1]} ({_changes(added[name], removed[name], name in previous.unfinished)})"
                      for name in changed)
     only_new = not removed and not previous.unfinished
-    return TransformPlan(selectors, f"{'new data' if only_new else 'changes'} in {what}: building {' '.join(selectors)}",
-                         fetches, started, previous, tuple(changed))
+    changes = {**{key: fetches[key] for key in added_keys}, **{key: previous.fetches[key] for key in removed_keys}}
+    league_seasons = tested_league_seasons(changes, previous, league_season_tables(globs))
+    return TransformPlan(selectors, f"{'new data' if only_new else 'changes'} in {what}: building {' '.join(selectors)}"
+                                    f"{_narrowed(league_seasons)}",
+                         fetches, started, previous, tuple(changed), league_seasons)
 
 
 def begin_transform(config, target: str, plan: TransformPlan, *, lake: LakeBackend | None = None) -> None:
     """Before dbt starts: mark the tables the build is given as unfinished in the state, so a
-    build that fails or is killed has them built again whatever becomes of their data."""
+    build that fails or is killed has them built again whatever becomes of their data, and their
+    tests read its league seasons again (all of them, unless the plan's tests were narrowed)."""
     if plan.fetches is not None and plan.previous is not None:
-        unfinished = tuple(dict.fromkeys((*plan.previous.unfinished, *plan.tables)))
-        if unfinished != plan.previous.unfinished:
-            write_state(lake or open_lake(config.lake.uri), target, replace(plan.previous, unfinished=unfinished))
+        previous = plan.previous
+        unfinished = tuple(dict.fromkeys((*previous.unfinished, *plan.tables)))
+        # plan.league_seasons already holds the previous unfinished ones (tested_league_seasons)
+        league_seasons = plan.league_seasons
+        if (unfinished, league_seasons) != (previous.unfinished, previous.unfinished_league_seasons):
+            write_state(lake or open_lake(config.lake.uri), target,
+                        replace(previous, unfinished=unfinished, unfinished_league_seasons=league_seasons))
 
 
 def record_transform(config, target: str, plan: TransformPlan, *, lake: LakeBackend | None = None) -> bool:
