@@ -159,3 +159,13 @@
 {% macro snowflake__sql_type(type) -%}
   {{ return({'string': 'varchar', 'text': 'varchar', 'float': 'double', 'int': 'integer', 'json': 'variant'}.get(type, type)) }}
 {%- endmacro %}
+
+{#- A relation of `columns` (`[(name, type), ...]`, types as sql_type takes them) and no row: what a
+    model reads in place of a disabled endpoint's, with the columns and types the enabled one gives. -#}
+{% macro no_rows(columns) -%}
+    select
+        {%- for name, type in columns %}
+        cast(null as {{ pitchlake.sql_type(type) }}) as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    where false
+{%- endmacro %}

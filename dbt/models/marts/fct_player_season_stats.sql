@@ -45,6 +45,9 @@
 ] -%}
 {%- set counted = ['appearances', 'starts', 'minutes_played', 'goals', 'assists', 'yellow_cards', 'red_cards'] -%}
 {%- set keys = ['player_id', 'league_id', 'season', 'team_id'] -%}
+{#- a player's totals of a league season and team, as both sources give them -#}
+{%- set totals = [('player_id', 'bigint'), ('league_id', 'bigint'), ('season', 'integer'), ('team_id', 'bigint'),
+                  ('is_captain', 'boolean')] + statistics + [('position', 'varchar'), ('shirt_number', 'integer')] -%}
 
 with
 
@@ -196,23 +199,14 @@ match_seasons as (
 {% else %}
 match_totals as (
 
-    select
-        cast(null as bigint) as player_id, cast(null as bigint) as league_id, cast(null as integer) as season,
-        cast(null as bigint) as team_id, cast(null as boolean) as is_captain,
-        {%- for column, type in statistics %}
-        cast(null as {{ pitchlake.sql_type(type) }}) as {{ column }},
-        {%- endfor %}
-        cast(null as varchar) as position, cast(null as integer) as shirt_number
-    where false
+    {{ pitchlake.no_rows(totals) }}
 
 ),
 
 match_seasons as (
 
-    select
-        cast(null as bigint) as league_id, cast(null as integer) as season,
-        cast(null as date) as details_fetched_on, cast(null as boolean) as has_complete_match_details
-    where false
+    {{ pitchlake.no_rows([('league_id', 'bigint'), ('season', 'integer'), ('details_fetched_on', 'date'),
+                          ('has_complete_match_details', 'boolean')]) }}
 
 ),
 {% endif %}
@@ -241,16 +235,8 @@ api_totals as (
 {% else %}
 api_totals as (
 
-    select
-        cast(null as bigint) as player_id, cast(null as bigint) as league_id, cast(null as integer) as season,
-        cast(null as bigint) as team_id, cast(null as boolean) as is_captain,
-        {%- for column, type in statistics %}
-        cast(null as {{ pitchlake.sql_type(type) }}) as {{ column }},
-        {%- endfor %}
-        cast(null as varchar) as position, cast(null as integer) as shirt_number,
-        cast(null as integer) as pass_accuracy, cast(null as integer) as second_yellow_cards,
-        cast(null as date) as ingestion_date
-    where false
+    {{ pitchlake.no_rows(totals + [('pass_accuracy', 'integer'), ('second_yellow_cards', 'integer'),
+                                   ('ingestion_date', 'date')]) }}
 
 ),
 {% endif %}
