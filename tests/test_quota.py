@@ -104,3 +104,29 @@ def test_the_cli_says_why_a_narrowed_backfill_stopped(tmp_path, sandbox_factory,
     assert shown.returncode == 3, shown.stderr
     assert ("stopped early: the 3 requests left today are kept for the partitions still changing outside this "
             "selection (the current season)") in shown.stderr, shown.stderr
+
+
+def test_a_closed_season_is_estimated_from_its_own_leagues_nearest_season(tmp_path, sandbox_factory, api_key):
+    """A league of 20 clubs (the recorded Premier League 2024) and one of 18 (a synthetic La Liga):
+    before 2023 is fetched, its pages of players are each league's own pages of 2024, and its match
+    details one request per 20 of the matches each league plays (380 and 306: 19 and 16), not one
+    mean for both."""
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", teams=18,
+              endpoints=["leagues", "teams", "fixtures", "fixture_details", "players"],
+              config={"seasons": (2023, 2024), "leagues": (39, 140), "current_season": 2024})
+    assert rig.ingest(selection=Selection(partitions={"season": ("2024",)})).exit_code == 0
+    pages, matches = {}, {}
+    for key, body in rig.data_files().items():
+        league = int(key.split("league_id=")[1].split("/")[0]) if "league_id=" in key else None
+        if "/players/" in key:
+            pages[league] = body["paging"]["total"]
+        elif key.startswith("raw/fixtures/"):
+            matches[league] = len(body["response"])
+    assert matches == {39: 380, 140: 306} and pages[39] != pages[140]
+
+    endpoints = registry().endpoints
+    full = plan(rig.config, endpoints, rig.lake, Selection(), "2025-01-26")
+    assert {task.partition["league_id"]: task.estimated_requests for task in full.tasks
+            if task.name == "players" and task.partition["season"] == "2023"} == {"39": pages[39], "140": pages[140]}
+    quota = forecast(rig.config, endpoints, rig.lake, full, "2025-01-26")
+    assert quota.groups == [("closed, season 2023", 2 + 2 + pages[39] + pages[140] + 19 + 16)]

@@ -113,6 +113,11 @@ class Endpoint:
     #: Requests one fetch of a partition takes (the pages of a paginated or batched one), for
     #: estimates before the lake holds a fetch of the endpoint to learn it from.
     expected_requests: int = 1
+    #: ``estimate(context, partition) -> int | None``: what a fetch of a partition new to the lake
+    #: will take, when data of other endpoints already in the lake tells it better than this
+    #: endpoint's own fetches do (the match details of a closed season, from the number of matches
+    #: its league plays); None leaves it to those fetches, then to :attr:`expected_requests`.
+    estimate: Callable[..., int | None] | None = field(default=None, compare=False)
     #: Under the config's ``refresh: auto`` (the default), the period after which a partition
     #: that is not closed is fetched again (a key of :data:`REFRESH_DAYS`): how fast the data
     #: changes when nothing in the lake says it did.

@@ -460,31 +460,55 @@ class LakeView:
             for item in declared.items(document) or []:
                 yield partition, item
 
-    def typical_requests(self, name: str, sample: int = 3) -> int:
+    def estimated_requests(self, name: str, partition: Mapping[str, str]) -> int:
+        """What a fetch of ``partition`` of ``name``, new to the lake, will cost: the endpoint's
+        own :attr:`Endpoint.estimate` when it has one and the lake tells it, else
+        :meth:`typical_requests` of the partitions nearest to it."""
+        endpoint = self.endpoints[self._entry(name).plugin]
+        if endpoint.estimate is not None:
+            estimate = _reading_sources(self, endpoint, lambda: endpoint.estimate(self, partition))
+            if estimate is not None:
+                return estimate
+        return self.typical_requests(name, partition)
+
+    def typical_requests(self, name: str, partition: Mapping[str, str] | None = None, sample: int = 3) -> int:
         """What a fetch of a partition of ``name`` new to the lake will cost: the mean over
         ``sample`` of its partitions of what their fetches took (:func:`fetch_requests`; the newest
         fetch of a paginated partition, every fetch of a closed batched one, as each fetches only
-        what is new), else what its endpoint declares (:attr:`Endpoint.expected_requests`)."""
+        what is new), else what its endpoint declares (:attr:`Endpoint.expected_requests`).
+
+        Given ``partition``, the partitions sharing the most of its values come first: a closed
+        season of a league of 18 clubs has as many pages as that league's current season, not as
+        the mean of leagues of 20."""
         entry = self._entry(name)
         endpoint = self.endpoints[entry.plugin]
         if endpoint.kind == "single":
             return 1
+        like = {key: str(value) for key, value in (partition or {}).items() if key in endpoint.partition_keys}
+
+        def nearness(item: tuple[tuple, PartitionState]) -> int:
+            return sum(1 for key, value in zip(endpoint.partition_keys, item[0], strict=True) if like.get(key) == value)
 
         def learn() -> int:
-            counts = []
-            for values, state in sorted(self.states(entry.name).items(), reverse=True):
-                partition = dict(zip(endpoint.partition_keys, values, strict=True))
-                if endpoint.kind == "batched" and not endpoint.closed(partition, self.scope):
+            counts, nearest = [], None
+            newest_first = sorted(self.states(entry.name).items(), reverse=True)
+            for item in sorted(newest_first, key=nearness, reverse=True):  # stable: newest first among equals
+                values, state = item
+                if counts and nearness(item) < nearest:
+                    break  # only the nearest partitions that tell
+                other = dict(zip(endpoint.partition_keys, values, strict=True))
+                if endpoint.kind == "batched" and not endpoint.closed(other, self.scope):
                     continue  # still growing: not what a whole partition takes
                 dates = state.complete if endpoint.kind == "batched" else state.complete[-1:]
                 documents = [self.document(entry.name, values, date) for date in dates]
                 if documents and None not in documents:
                     counts.append(sum(fetch_requests(endpoint, document) for document in documents))
+                    nearest = nearness(item)
                 if len(counts) == sample:
                     break
             return round(sum(counts) / len(counts)) if counts else endpoint.expected_requests
 
-        return self.cached(("typical requests", entry.name), learn)
+        return self.cached(("typical requests", entry.name, tuple(sorted(like.items()))), learn)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         if key not in self._cache:
@@ -614,7 +638,7 @@ def _estimate_pages(view: LakeView, name: str, endpoint: Endpoint, partition: di
         document = view.document(name, values, date)
         if document is not None:
             return endpoint.page_count(document)
-    return view.typical_requests(name)
+    return view.typical_requests(name, partition)
 
 
 class SourceError(LakeError):

@@ -64,12 +64,20 @@ class Forecast:
         return sum(requests for _, requests in self.groups)
 
     @property
+    def first_day(self) -> int:
+        """What the partitions still changing take of the first day: ``today`` counts only what
+        the lake shows before fetching (a league's fixtures), not what follows from it once
+        fetched (the table and the details of the matches that finished), which the average day
+        does count. bench_backfill's first day: 5 shown, 17 on an average day."""
+        return max(self.today, math.ceil(self.daily))
+
+    @property
     def days(self) -> int | None:
         """Days of the daily quota until nothing is missing: 0 when nothing is, None when the
         partitions still changing leave no room on an average day."""
         if not self.backfill and not self.today:
             return 0
-        first = self.per_day - self.today
+        first = self.per_day - self.first_day
         if self.backfill <= first:
             return 1
         room = self.per_day - self.daily
@@ -78,7 +86,7 @@ class Forecast:
         return 1 + math.ceil((self.backfill - max(first, 0)) / room - 1e-9)
 
     def to_json(self) -> dict:
-        return {"per_day": self.per_day, "today": self.today, "daily": round(self.daily, 2),
+        return {"per_day": self.per_day, "today": self.today, "first_day": self.first_day, "daily": round(self.daily, 2),
                 "backfill": self.backfill, "days": self.days, "uncounted": self.uncounted,
                 "order": [{"phase": name, "requests": requests} for name, requests in self.groups]}
 
@@ -102,7 +110,7 @@ def forecast(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBacken
             state = states.get(tuple(partition[key] for key in endpoint.partition_keys), PartitionState())
             if state.complete or state.out_of_plan or endpoint.no_data(partition, view):
                 continue  # fetched (what a new match adds is the average day's), or nothing to fetch
-            _count(result, missing, ordered, endpoint, partition, view.typical_requests(entry.name))
+            _count(result, missing, ordered, endpoint, partition, view.estimated_requests(entry.name, partition))
     result.groups = [(phase.name, missing[phase.name]) for phase in ordered[1:] if missing.get(phase.name)]
     result.daily = _average_day(view, config, endpoints, date)
     return result

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import time
 from collections import deque
@@ -352,7 +351,7 @@ class Runner:
         they need today (those this run selected are fetched by now) and their average day."""
         full = plan(self.config, self.endpoints, self.lake, Selection(), date, facts=self._facts)
         needs = forecast(self.config, self.endpoints, self.lake, full, date)
-        keep = max(needs.today, math.ceil(needs.daily))
+        keep = needs.first_day
         if keep:
             log.info("keeping %d requests of today's quota for the partitions still changing outside this run", keep)
         return keep

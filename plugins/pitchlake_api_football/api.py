@@ -28,6 +28,8 @@ CURRENT_SEASON = "current_season"
 COVERAGE_SOURCE = "leagues"
 #: What joins a batch of ids (``fixtures?ids=1-2-3``).
 BATCH_SEPARATOR = "-"
+#: The most ids one ``ids=`` request takes.
+IDS_PER_REQUEST = 20
 
 
 def scope_values(scope: Any) -> dict[str, tuple[str, ...]]:

@@ -18,7 +18,7 @@ from typing import Any
 from pitchlake.endpoints import DeriveContext
 from pitchlake.planner import Selection
 
-from .api import asked_ids, scope_values
+from .api import IDS_PER_REQUEST, asked_ids, scope_values
 
 #: Statuses after which a fixture's events, lineups and statistics no longer change:
 #: full time, after extra time, after penalties, awarded, walkover.
@@ -113,3 +113,20 @@ def matches_finished_since(ctx: DeriveContext, partition: Mapping[str, str], sin
     if not count:
         return None
     return f"{count} match{'es' if count > 1 else ''} finished (fixtures of {then[0]} against {now[0]})"
+
+
+def details_batches(ctx: DeriveContext, partition: Mapping[str, str]) -> int | None:
+    """What the match details of a league season not yet in the lake will cost: one batch per 20
+    of the matches the league plays in its nearest season that is (a closed season's matches are
+    all finished). Leagues of 18 clubs play 306 matches, 16 batches, not the 19 of 20 clubs;
+    None when the lake has no fixtures of the league."""
+    counts = {int(other["season"]): count for other, count in ctx.facts("fixtures", _fixture_count)
+              if other["league_id"] == str(partition["league_id"])}
+    if not counts:
+        return None
+    nearest = min(counts, key=lambda season: (abs(season - int(partition["season"])), -season))
+    return max(-(-counts[nearest] // IDS_PER_REQUEST), 1)
+
+
+def _fixture_count(envelope: Mapping[str, Any]) -> int:
+    return len(envelope.get("response") or [])

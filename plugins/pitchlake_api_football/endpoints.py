@@ -22,7 +22,7 @@ from __future__ import annotations
 from pitchlake.endpoints import load_schema
 
 from . import derive
-from .api import ApiFootballEndpoint
+from .api import IDS_PER_REQUEST, ApiFootballEndpoint
 
 SEASON_LEAGUE = ("season", "league_id")
 BY_SEASON_LEAGUE = {"league": "{league_id}", "season": "{season}"}
@@ -59,7 +59,8 @@ ENDPOINTS: tuple[ApiFootballEndpoint, ...] = (
         name="fixture_details", path="fixtures", partition_keys=SEASON_LEAGUE, params={},
         item_schema=_schema("fixture_details"), extra_params=frozenset({"timezone"}),
         partition_source="derived", derive=derive.finished_fixtures_without_details, depends_on=("fixtures",),
-        batch_param="ids", batch_size=20, expected_requests=19,  # a closed season of 20 clubs: 380 matches
+        batch_param="ids", batch_size=IDS_PER_REQUEST, estimate=derive.details_batches,
+        expected_requests=19,  # a closed season of 20 clubs: 380 matches
         # one answer holds all four: worth its credit if the league covers any of them
         coverage_flag=("fixtures.events", "fixtures.lineups", "fixtures.statistics_fixtures", "fixtures.statistics_players"),
         description="Finished matches with their events, lineups, team and player statistics, fetched once each.",
