@@ -126,7 +126,7 @@ def test_a_season_out_of_plan_is_the_plan_error(sandbox_factory):
     ("players", {"league": "39", "season": "2024", "page": "0"}, {"page": "The Page field must contain an integer greater than 0."}),
     ("teams", {"search": "ab"}, {"search": "The Search field must contain at least 3 characters."}),
     ("leagues", {"current": "yes"}, {"current": "The Current field must contain 'true' or 'false'."}),
-    ("odds", {"fixture": "1"}, {"endpoint": "This endpoint do not exist."}),
+    ("nothing", {"fixture": "1"}, {"endpoint": "This endpoint do not exist."}),
 ])
 def test_parameter_errors_are_named_after_the_parameter(sandbox, path, params, errors):
     response = call(sandbox, path, **params)
