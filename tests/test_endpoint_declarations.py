@@ -80,7 +80,7 @@ def test_pages_and_batches_need_their_declarations():
         ApiFootballEndpoint(name="x", path="x", partition_keys=(), params={}, item_schema={}, paginated=True,
                             partition_source="derived", derive=lambda ctx: [], batch_param="ids")
     assert {endpoint.name: endpoint.kind for endpoint in ENDPOINTS.values() if endpoint.kind != "single"} == {
-        "players": "paginated", "fixture_details": "batched"}
+        "players": "paginated", "fixture_details": "batched", "players_profiles": "paginated", "sidelined": "batched"}
 
 
 # -- API-Football's declarations -------------------------------------------------------------

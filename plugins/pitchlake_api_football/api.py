@@ -68,6 +68,14 @@ class ApiFootballEndpoint(Endpoint):
     #: e.g. ``fixtures.events``) that says whether this endpoint has data at all; a tuple of keys
     #: when the endpoint returns several kinds of data, any one of which is worth the call.
     coverage_flag: str | tuple[str, ...] | None = None
+    #: The path answers with one object in ``response``, not a list of items
+    #: (``/teams/statistics``): :meth:`items` reads it as a list of one, so the schema check,
+    #: the lake's reads and derives see the same list of items as for any other endpoint.
+    single_object: bool = False
+    #: For a derived endpoint whose ``derive`` yields only partitions whose data no longer
+    #: changes (the events of a finished match): what :meth:`closed` says of every one of them,
+    #: so that each is fetched once, ever, whatever its season.
+    final: str | None = None
     scope_keys: Mapping[str, str] = field(default_factory=lambda: dict(SCOPE_KEYS))
     items_key: str | None = "response"
     page_param: str | None = "page"
@@ -85,6 +93,12 @@ class ApiFootballEndpoint(Endpoint):
         return self.description or f"API-Football /{self.path}"
 
     # -- responses ---------------------------------------------------------------------------
+
+    def items(self, document: Any) -> Any:
+        found = super().items(document)
+        if self.single_object and isinstance(found, Mapping):
+            return [found]  # an empty answer is still [] (the API sends a list when it has nothing)
+        return found
 
     def page_count(self, document: Any) -> int:
         paging = document.get("paging") or {}
@@ -133,7 +147,10 @@ class ApiFootballEndpoint(Endpoint):
         return f"coverage flag {names[0]} is false" if len(names) == 1 else f"coverage flags {', '.join(names)} are false"
 
     def closed(self, partition: Mapping[str, str], scope: Any) -> str | None:
-        """A season before the scope's current one is over: its data no longer changes."""
+        """A season before the scope's current one is over: its data no longer changes; nor
+        does any partition of an endpoint that says it is :attr:`final`."""
+        if self.final:
+            return self.final
         if "season" in partition and int(partition["season"]) < scope[CURRENT_SEASON]:
             return "closed season"
         return None
