@@ -114,9 +114,10 @@ def test_the_one_path_without_a_recorded_response_is_checked_on_the_specs_exampl
 #: The paths of the spec that no built-in endpoint asks, each with why.
 NOT_BUILT_IN = {
     "/trophies": "the external plugin pitchlake-trophies (plugins/pitchlake-trophies), the model of an endpoint plugin",
-    **dict.fromkeys(("/odds", "/odds/mapping", "/odds/bookmakers", "/odds/bets", "/odds/live/bets"),
-                    "the odds family: a package of its own"),
-    "/odds/live": "live: in-play odds change by the second; a daily batch lake would keep noise, and refresh rules count in days",
+    **dict.fromkeys(("/odds", "/odds/mapping", "/odds/bookmakers", "/odds/bets"),
+                    "the odds family: the distribution pitchlake-odds (plugins/pitchlake-odds)"),
+    **dict.fromkeys(("/odds/live", "/odds/live/bets"),
+                    "live: in-play odds change by the second; a daily batch lake would keep noise, and refresh rules count in days"),
 }
 #: ``/fixtures`` is a built-in path, but not with these parameters: in-play matches, left out for
 #: the reason of ``/odds/live``.

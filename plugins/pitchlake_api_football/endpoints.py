@@ -29,8 +29,8 @@ completeness only.
 
 Three families are not here. ``/trophies`` is the external plugin ``pitchlake-trophies`` (the
 model of a plugin of one's own). The odds (``/odds``, ``/odds/mapping``, ``/odds/bookmakers``,
-``/odds/bets``, ``/odds/live/bets``) are a package of their own. And the live paths,
-``/odds/live`` and ``/fixtures?live=``, are left out on purpose: in-play data changes by the
+``/odds/bets``) are the distribution ``pitchlake-odds``. And the live paths, ``/odds/live``,
+``/odds/live/bets`` and ``/fixtures?live=``, are left out on purpose: in-play data changes by the
 second, a daily batch lake would keep only noise of it (one arbitrary moment of each match), and
 pitchlake's refresh rules count in days, not seconds; a match's final state comes with
 ``fixtures`` and ``fixture_details`` once it is over.
