@@ -201,7 +201,7 @@ def test_install_enable_render_transform_uninstall(venv, workdir, sandbox_factor
     for adapter in ("dagster", "stepfunctions", "dbt"):
         assert pitchlake("render", adapter, "--check").returncode == 1, adapter
         assert pitchlake("render", adapter).returncode == 0, adapter
-    assert not models.exists() or not any(models.iterdir())  # render deletes the files, and leaves the folder
+    assert not models.exists(), "render deletes the files of an uninstalled plugin, and their folder"
     after_uninstall = project_files(workdir)
     assert sorted(set(after_uninstall) ^ set(before)) == []
     assert [name for name in before if after_uninstall[name] != before[name]] == []

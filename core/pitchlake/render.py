@@ -98,6 +98,8 @@ def render(renderer: Renderer, context: RenderContext, root: Path, check: bool =
         else:
             path.unlink()
             result.deleted.append(path)
+            if path.parent != root and not any(path.parent.iterdir()):
+                path.parent.rmdir()  # an uninstalled plugin's folder of copied models: nothing of it remains
     for relative, text in sorted(rendered.items()):
         path = root / relative
         current = path.read_text() if path.exists() else None
