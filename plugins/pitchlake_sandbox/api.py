@@ -686,7 +686,8 @@ class Api:
         else:
             items = [f for league in sorted(world.featured_league_ids())
                      for season in (world.current - 1, world.current) for f in world.fixtures(league, season)]
-        return [f for f in items if world.coverage(f["league"]["id"], f["league"]["season"])["odds"]]
+        return [f for f in items if world.coverage(f["league"]["id"], f["league"]["season"])["odds"]
+                and odds.offered(f, world.today)]
 
     def odds(self, p: dict) -> tuple[list, int, int]:
         if not any(name in p for name in ("fixture", "league", "date")):

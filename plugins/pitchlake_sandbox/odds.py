@@ -1,7 +1,10 @@
 """``/odds`` and ``/odds/mapping``: pre-match odds of the sandbox's fixtures.
 
 Odds exist for the fixtures of a league season whose coverage has ``odds`` (the current season and
-the one before). Every bookmaker prices the probabilities of :mod:`.predictions` (the forecast
+the one before) that kick off within the window the API keeps them for: from
+:data:`OFFERED_DAYS` days before a match until :data:`KEPT_DAYS` days after it (its docs: odds
+"between 1 and 14 days before the fixture", and "a 7-days history"), so a closed season's odds
+are gone, and a league season's pages follow the matches around today. Every bookmaker prices the probabilities of :mod:`.predictions` (the forecast
 made from what was known before kick-off), each with its own margin of 3 to 8 percent spread over
 the outcomes in proportion to them: the implied probabilities of a market (``1 / odd``) sum to
 1 + the margin, and the lowest odd of Match Winner is always the prediction's favourite. The
@@ -11,13 +14,15 @@ the outcomes in proportion to them: the implied probabilities of a market (``1 /
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from .catalogue import BETS, BOOKMAKERS
 from .names import rng
 from .predictions import Forecast, Predictions
 from .world import iso
 
+#: days before its kick-off from which a match has odds, and days after it they are deleted
+OFFERED_DAYS, KEPT_DAYS = 14, 7
 #: the bookmakers that price the sandbox's fixtures (ids and names of ``/odds/bookmakers``)
 PRICING = (1, 2, 3, 4, 8, 11)
 #: the bets they price, in the order the API lists them
@@ -84,3 +89,9 @@ def mapping_item(item: dict) -> dict:
     return {"league": {"id": item["league"]["id"], "season": item["league"]["season"]},
             "fixture": {"id": item["fixture"]["id"], "date": item["fixture"]["date"], "timestamp": item["fixture"]["timestamp"]},
             "update": iso(kickoff - timedelta(hours=3))}
+
+
+def offered(item: dict, today: date) -> bool:
+    """Whether the API still (or already) has odds of the match ``item`` on ``today``."""
+    kickoff = date.fromisoformat(item["fixture"]["date"][:10])
+    return today - timedelta(days=KEPT_DAYS) <= kickoff <= today + timedelta(days=OFFERED_DAYS)
