@@ -29,7 +29,7 @@ from pitchlake.project import init
 from pitchlake.render import RenderContext, render
 from pitchlake.runner import ingest
 from pitchlake.testing.config import new_project, write_config
-from pitchlake.transform import league_table
+from pitchlake.transform import league_table, read_state
 from pitchlake_dagster import DagsterAdapter, register_adapters
 from pitchlake_dagster.adapter import DEFINITIONS
 from pitchlake_dagster.runtime import ApiFootballResource, LakeResource, PitchlakeResource
@@ -321,8 +321,36 @@ def test_a_raw_partition_then_the_dbt_models_on_moto_s3(definitions, engine_env,
         assert models == set(dbt.keys) and dg.AssetKey(["marts", "league_table"]) in models
         tests = built.get_asset_check_evaluations()
         assert tests and all(check.passed for check in tests), [check.check_name for check in tests if not check.passed]
+        runs = [*first, *second, built]
 
-        logs = "".join(str(entry) for run in (*first, *second, built) for entry in instance.all_logs(run.run_id))
+        # What is new in the lake decides what dbt does, as for `pitchlake transform` (issue 18):
+        # nothing new, and dbt is not started; new data that a run builds only part of stays new;
+        # a run that builds all of it narrows its tests to the league seasons that changed.
+        def materialize_dbt(selection):
+            runs.append(dg.materialize([*definitions.RAW_ASSETS, dbt], selection=selection, instance=instance,
+                                       resources=defs.resources))
+            said = [entry.user_message for entry in instance.all_logs(runs[-1].run_id)]
+            return runs[-1], said
+
+        lake = open_lake(s3_lake_uri)
+        nothing, said = materialize_dbt([dbt])
+        assert nothing.success and not nothing.get_asset_materialization_events()
+        assert "nothing new in the lake since the last transform (dev); nothing to build" in said
+        fetched = next(key for key in lake.list("raw/standings/") if key.endswith("/data.json"))
+        new = fetched.replace(f"ingestion_date={TODAY}", "ingestion_date=2025-01-27")
+        lake.put(new, lake.read(fetched))
+        fixtures_model = dg.AssetKey(["staging", "stg_api_football__fixtures"])
+        part, said = materialize_dbt(dg.AssetSelection.assets(fixtures_model))
+        assert part.success and {event.asset_key for event in part.get_asset_materialization_events()} == {fixtures_model}
+        assert "this run selects only part of that: what it leaves out stays new for the next transform" in said
+        assert new not in read_state(lake, "dev").fetches
+        whole, said = materialize_dbt([dbt])
+        assert whole.success and all(check.passed for check in whole.get_asset_check_evaluations())
+        assert ("new data in standings (1 partition): building source:api_football.standings+; tests narrowed to "
+                "league/season 39/2024") in said
+        assert new in read_state(lake, "dev").fetches
+
+        logs = "".join(str(entry) for run in runs for entry in instance.all_logs(run.run_id))
         assert SECRET not in logs, "the key never reaches Dagster's event log"
 
     table = league_table(load_config(config), season=2024, league=39)

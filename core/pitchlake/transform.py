@@ -162,6 +162,10 @@ class State:
     #: the league seasons the ``unfinished`` builds were given, ``(league_id, season)`` sorted;
     #: ``()`` when they are not all known (a build of everything): their tests then read everything
     unfinished_league_seasons: tuple[tuple[int, int], ...] = ()
+    #: the DuckDB file the transform built (``dev``): ``pitchlake transform`` and the Dagster dbt
+    #: assets share the state of a target, and only describe the same warehouse if they build the
+    #: same file; ``""`` for Snowflake, and in states written before it was recorded
+    warehouse: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,8 @@ class TransformPlan:
     previous: State | None = None
     tables: tuple[str, ...] = ()
     league_seasons: tuple[tuple[int, int], ...] = ()
+    #: :attr:`State.warehouse` of the build
+    warehouse: str = ""
 
     @property
     def nothing(self) -> bool:
@@ -265,7 +271,7 @@ def read_state(lake: LakeBackend, target: str) -> State | None:
     league_seasons = tuple(sorted((int(league_id), int(season))
                                   for league_id, season in document.get("unfinished_league_seasons") or ()))
     return State(fetches, str(document.get("started_at", "")), tuple(document.get("unfinished") or ()),
-                 str(document.get("project", "")), league_seasons)
+                 str(document.get("project", "")), league_seasons, str(document.get("warehouse", "")))
 
 
 def write_state(lake: LakeBackend, target: str, state: State) -> None:
@@ -274,7 +280,7 @@ def write_state(lake: LakeBackend, target: str, state: State) -> None:
     sources: dict[str, list[str]] = {}
     for key, name in sorted(state.fetches.items()):
         sources.setdefault(name, []).append(key)
-    document = {"target": target, "started_at": state.started, "project": state.project,
+    document = {"target": target, "started_at": state.started, "project": state.project, "warehouse": state.warehouse,
                 "unfinished": list(state.unfinished),
                 "unfinished_league_seasons": [list(pair) for pair in state.unfinished_league_seasons],
                 "sources": sources}
@@ -326,7 +332,7 @@ def _narrowed(league_seasons: Sequence[tuple[int, int]], shown: int = 6) -> str:
 
 
 def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full_refresh: bool = False,
-                   *, lake: LakeBackend | None = None) -> TransformPlan:
+                   *, lake: LakeBackend | None = None, warehouse: Path | None = None) -> TransformPlan:
     """What a transform of ``target`` builds: the sources whose ``data.json`` files were added or
     removed (a re-fetch, a quarantine) since the last successful transform started, or that a
     build since left unfinished, and everything downstream of them (``source:<source>.<table>+``:
@@ -337,7 +343,10 @@ def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full
     the models keyed by league season read only the league seasons that changed (:func:`tested_league_seasons`).
 
     A change to the dbt project or the config is no new data: build it with ``--select`` or
-    ``--full-refresh``."""
+    ``--full-refresh``.
+
+    ``warehouse`` is the DuckDB file a ``dev`` build writes, when not :func:`duckdb_path` (the
+    Dagster dbt assets run dbt in the dbt project's folder)."""
     if select:
         return TransformPlan(list(select), f"building --select {' '.join(select)} as given (what is new in the lake "
                                            "stays new for the next transform)")
@@ -353,13 +362,18 @@ def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full
     except (LakeError, CorruptObject) as exc:
         return TransformPlan(None, f"cannot read the state of the last transform ({exc}): building everything",
                              fetches, started)
-    everything = TransformPlan(None, "", fetches, started, previous, tuple(globs))
+    warehouse = warehouse or duckdb_path(config) if target == "dev" else None
+    built = str(warehouse or "")
+    everything = TransformPlan(None, "", fetches, started, previous, tuple(globs), warehouse=built)
     if full_refresh:
         return replace(everything, reason="--full-refresh: building everything")
     if previous is None:
         return replace(everything, reason=f"no transform of {target} recorded in the lake yet: building everything")
-    if target == "dev" and not duckdb_path(config).exists():
-        return replace(everything, reason=f"no warehouse at {duckdb_path(config)}: building everything")
+    if warehouse is not None and not warehouse.exists():
+        return replace(everything, reason=f"no warehouse at {warehouse}: building everything")
+    if previous.warehouse and previous.warehouse != built:
+        return replace(everything, reason=f"the last transform of {target} built another warehouse ({previous.warehouse}): "
+                                          "building everything")
     if previous.project != project_fingerprint(config):
         return replace(everything, reason="the dbt project or the config changed since the last transform: "
                                           "building everything")
@@ -377,7 +391,7 @@ def plan_transform(config, target: str = "dev", select: Sequence[str] = (), full
     league_seasons = tested_league_seasons(changes, previous, league_season_tables(globs))
     return TransformPlan(selectors, f"{'new data' if only_new else 'changes'} in {what}: building {' '.join(selectors)}"
                                     f"{_narrowed(league_seasons)}",
-                         fetches, started, previous, tuple(changed), league_seasons)
+                         fetches, started, previous, tuple(changed), league_seasons, built)
 
 
 def begin_transform(config, target: str, plan: TransformPlan, *, lake: LakeBackend | None = None) -> None:
@@ -399,7 +413,8 @@ def record_transform(config, target: str, plan: TransformPlan, *, lake: LakeBack
     when the plan must not advance it (an explicit ``--select``)."""
     if plan.fetches is None:
         return False
-    write_state(lake or open_lake(config.lake.uri), target, State(plan.fetches, plan.started, project=project_fingerprint(config)))
+    write_state(lake or open_lake(config.lake.uri), target,
+                State(plan.fetches, plan.started, project=project_fingerprint(config), warehouse=plan.warehouse))
     return True
 
 

@@ -13,6 +13,7 @@ parameters' types to tell the context and the resources apart.
 """
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +34,7 @@ from dagster import (
     AssetsDefinition,
     AutomationCondition,
     BackfillPolicy,
+    Config,
     ConfigurableResource,
     Definitions,
     EnvVar,
@@ -55,7 +57,8 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pitchlake.config import Config, lake_uri, load_config
+from pitchlake.config import Config as EngineConfig
+from pitchlake.config import lake_uri, load_config
 from pitchlake.dbt_sources import check_dbt_sources
 from pitchlake.endpoints import REFRESH_DAYS
 from pitchlake.exit_codes import ExitCode
@@ -63,6 +66,7 @@ from pitchlake.lake import Layout, open_lake
 from pitchlake.planner import LakeView, Selection
 from pitchlake.plugins import registry
 from pitchlake.runner import Summary, ingest
+from pitchlake.transform import TransformPlan, begin_transform, plan_transform, record_transform
 
 RAW = "raw"
 #: Raw assets spend API credits. Each run's rate limiter only sees its own requests, so the
@@ -107,7 +111,7 @@ class PitchlakeResource(ConfigurableResource):
     lake: LakeResource
     api: ApiFootballResource
 
-    def engine_config(self) -> Config:
+    def engine_config(self) -> EngineConfig:
         """The SSOT with this resource's lake in place of ``lake.uri``."""
         config = load_config(self.config_path)
         # Like PITCHLAKE_LAKE, a relative file:// lake here is relative to the working directory.
@@ -197,7 +201,7 @@ def _merge(total: Summary, summary: Summary) -> Summary:
     )
 
 
-def _lake_folder(config: Config, endpoint: str, keys: Sequence[str], partition: Mapping[str, str]) -> str:
+def _lake_folder(config: EngineConfig, endpoint: str, keys: Sequence[str], partition: Mapping[str, str]) -> str:
     """The folder of one lake partition, or of the whole endpoint when the Dagster partition does
     not give every key (teams, countries) and so does not sit under one folder."""
     layout = Layout(config.lake.layout)
@@ -493,9 +497,55 @@ def _with_duckdb_row_counts(invocation, warehouse: str) -> Iterator[Any]:
         raise failure
 
 
+class TransformConfig(Config):
+    """Run config of the dbt assets (the launchpad's ``ops: pitchlake_dbt: config:``)."""
+
+    #: Build the selected models from scratch (``dbt build --full-refresh``), as ``pitchlake
+    #: transform --full-refresh`` does, and run every test on everything.
+    full_refresh: bool = False
+
+
+def dbt_warehouse(project: DbtProject) -> Path:
+    """The DuckDB file a ``dev`` build writes here: dbt runs in the dbt project's folder, against
+    which profiles.yml's ``PITCHLAKE_DUCKDB`` (and its default) are relative."""
+    return Path(project.project_dir) / os.environ.get("PITCHLAKE_DUCKDB", "warehouse/pitchlake.duckdb")
+
+
+def downstream_of(manifest: Mapping[str, Any], tables: Sequence[str]) -> set[AssetKey]:
+    """The asset keys of the dbt models downstream of the source tables (``api_football.fixtures``)."""
+    translator = PitchlakeDbtTranslator()
+    pending = [uid for uid, source in manifest["sources"].items()
+               if f"{source['source_name']}.{source['name']}" in tables]
+    seen: set[str] = set()
+    while pending:
+        for child in manifest["child_map"].get(pending.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                pending.append(child)
+    return {translator.get_asset_key(manifest["nodes"][uid]) for uid in seen
+            if manifest["nodes"].get(uid, {}).get("resource_type") in ("model", "seed", "snapshot")}
+
+
+def covers_plan(context: AssetExecutionContext, manifest: Mapping[str, Any], plan: TransformPlan) -> bool:
+    """Whether this run builds all the plan would: then its success may become the transform state
+    that ``pitchlake transform`` reads too. A run that selects less (one model from the UI, the
+    models of one raw asset while another's new data waits) leaves the state alone, so what it
+    did not build stays new."""
+    selected = set(context.selected_asset_keys)
+    if plan.select is None:
+        return selected >= set(context.assets_def.keys)
+    return downstream_of(manifest, plan.tables) <= selected
+
+
 def dbt_models(project: DbtProject) -> AssetsDefinition:
     """The dbt project's models (and its tests, as asset checks) as one ``@dbt_assets``, from a
-    manifest parsed only when the project changed (:func:`prepare_if_stale`)."""
+    manifest parsed only when the project changed (:func:`prepare_if_stale`).
+
+    Dagster selects the models: eager automation asks for those downstream of the raw assets a
+    run materialised. What is new in the lake decides the rest, as for ``pitchlake transform``
+    (:func:`pitchlake.transform.plan_transform`, one state in the lake for both): nothing new
+    since the last transform, and dbt is not started; otherwise the generic tests of the models
+    keyed by league season read only the league seasons whose files changed."""
     prepare_if_stale(project)
 
     @dbt_assets(
@@ -504,19 +554,34 @@ def dbt_models(project: DbtProject) -> AssetsDefinition:
         dagster_dbt_translator=PitchlakeDbtTranslator(),
         name="pitchlake_dbt",
     )
-    def _models(context: AssetExecutionContext, dbt: DbtCliResource, pitchlake: PitchlakeResource):
-        config = pitchlake.engine_config()
-        stale = check_dbt_sources(config, project.project_dir)
+    def _models(context: AssetExecutionContext, dbt: DbtCliResource, pitchlake: PitchlakeResource, config: TransformConfig):
+        engine = pitchlake.engine_config()
+        stale = check_dbt_sources(engine, project.project_dir)
         if stale:
             raise Failure(description="\n".join(
                 ["dbt sources are out of date with the config; regenerate them with `pitchlake render dbt`:", *stale]))
-        variables = {"lake": config.lake.uri}
-        invocation = dbt.cli(["build", "--vars", json.dumps(variables)], context=context)
+        target = dbt.target or "dev"
+        lake = open_lake(engine.lake.uri)
+        plan = plan_transform(engine, target, full_refresh=config.full_refresh, lake=lake,
+                              warehouse=dbt_warehouse(project) if target == "dev" else None)
+        context.log.info(plan.reason)
+        if plan.nothing:
+            return
+        complete = covers_plan(context, json.loads(Path(project.manifest_path).read_text()), plan)
+        if complete:
+            begin_transform(engine, target, plan, lake=lake)
+        else:
+            context.log.info("this run selects only part of that: what it leaves out stays new for the next transform")
+        variables = {"lake": engine.lake.uri, **plan.dbt_vars()}
+        invocation = dbt.cli(["build", "--vars", json.dumps(variables), *(["--full-refresh"] if config.full_refresh else [])],
+                             context=context)
         credentials = invocation.adapter.config.credentials if invocation.adapter is not None else None
         if getattr(credentials, "type", None) == "duckdb":
             yield from _with_duckdb_row_counts(invocation, credentials.path)
         else:
             yield from invocation.stream().fetch_row_counts()
+        if complete:  # dbt succeeded: a failure raised above
+            record_transform(engine, target, plan, lake=lake)
 
     return _models
 
