@@ -74,13 +74,16 @@
   choice is made in SQL instead (same rows, no pruning).
 -#}
 {% macro newest_fetches(relation, partition_keys, column='ingestion_date') -%}
+  {#- An endpoint without partition keys (a reference list) is one partition: its newest fetch. -#}
   {%- set window = pitchlake.lookback_filter(column) -%}
+  {%- set keys = partition_keys | join(', ') -%}
+  {%- set newest_first = ('partition by ' ~ keys ~ ' ' if keys else '') ~ 'order by ' ~ column ~ ' desc, filename desc' -%}
   {%- set files = [] -%}
   {%- if execute -%}
     {%- set newest = run_query(
-        'select filename from (select filename, ' ~ column ~ ', ' ~ partition_keys | join(', ') ~ ' from '
-        ~ pitchlake.fetch_list(relation) ~ ' where ' ~ window ~ ') as fetches qualify row_number() over (partition by '
-        ~ partition_keys | join(', ') ~ ' order by ' ~ column ~ ' desc, filename desc) = 1'
+        'select filename from (select filename, ' ~ column ~ (', ' ~ keys if keys else '') ~ ' from '
+        ~ pitchlake.fetch_list(relation) ~ ' where ' ~ window ~ ') as fetches qualify row_number() over ('
+        ~ newest_first ~ ') = 1'
     ) -%}
     {%- for row in newest.rows -%}{%- do files.append(pitchlake.sql_string(row[0])) -%}{%- endfor -%}
   {%- endif -%}
@@ -91,6 +94,6 @@
   {%- else %}
     select * from {{ relation }}
     where {{ window }}
-    qualify row_number() over (partition by {{ partition_keys | join(', ') }} order by {{ column }} desc, filename desc) = 1
+    qualify row_number() over ({{ newest_first }}) = 1
   {%- endif -%}
 {%- endmacro %}

@@ -10,9 +10,7 @@ with
 
 source as (
 
-    select * from {{ source('odds', 'odds_bookmakers') }}
-    where {{ pitchlake.lookback_filter() }}
-    qualify rank() over (order by ingestion_date desc, filename desc) = 1
+    {{ pitchlake.newest_fetches(source('odds', 'odds_bookmakers'), []) }}
 
 ),
 
