@@ -24,9 +24,9 @@ UNIT_FILES = {
 #: `--dist loadfile --no-loadscope-reorder` (make test) the workers take the files in this order,
 #: so the long ones start first and the workers finish together; the other files follow.
 SLOWEST_FIRST = [
-    "test_installed.py", "test_dagster.py", "test_dbt_duckdb.py", "test_dbt_incremental_marts.py", "test_ingest.py", "test_dbt_snowflake.py",
+    "test_installed.py", "test_dagster.py", "test_dbt_catalogue.py", "test_dbt_duckdb.py", "test_dbt_incremental_marts.py", "test_ingest.py", "test_dbt_snowflake.py",
     "test_fault_matrix.py", "test_dagster_factory.py", "test_hostile_inputs.py", "test_demo.py", "test_terraform.py",
-    "test_external_plugin.py", "test_odds_plugin.py", "test_transform_selection.py", "test_corrupt_lake.py", "test_dbt_synthetic_lake.py", "test_chaos.py", "test_secrets.py",
+    "test_external_plugin.py", "test_odds_plugin.py", "test_dbt_staging_catalogue.py", "test_transform_selection.py", "test_corrupt_lake.py", "test_dbt_synthetic_lake.py", "test_chaos.py", "test_secrets.py",
     "test_dbt_s3.py", "test_lake_protocol.py", "test_planner.py", "test_fuzz.py", "test_sandbox_data.py",
     "test_concurrent_ingest.py",
 ]

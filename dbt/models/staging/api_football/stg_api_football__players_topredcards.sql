@@ -1,0 +1,8 @@
+{{ config(enabled=pitchlake.endpoints_enabled('players_topredcards')) }}
+
+{#-
+  One row per player and team of a league season's /players/topredcards list (the API's
+  first 20 players by red cards), from the newest fetch of the league season (macros/top_players_list.sql).
+-#}
+
+{{ pitchlake.top_players_list(source('api_football', 'players_topredcards')) }}
