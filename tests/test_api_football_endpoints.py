@@ -347,8 +347,9 @@ class InMemoryLake:
     """A DeriveContext over lists of (partition, items or a whole envelope): ``latest`` is what the
     newest data.json of each partition holds, ``older`` what earlier ingestion dates hold on top of it."""
 
-    def __init__(self, scope: Scope, latest: dict | None = None, older: dict | None = None):
+    def __init__(self, scope: Scope, latest: dict | None = None, older: dict | None = None, date: str = "2025-01-26"):
         self.scope = scope
+        self.date = date
         self.latest = latest or {}
         self.older = older or {}
         self.asked: list[tuple[str, bool]] = []

@@ -48,6 +48,8 @@ class DeriveContext(Protocol):
 
     #: :class:`pitchlake.config.Scope` of the run: the config's ``scope`` as written.
     scope: Any
+    #: The plan's day (``YYYY-MM-DD``): what "upcoming" and "a week ago" count from.
+    date: str
 
     def items(self, endpoint: str, *, every_date: bool = False) -> Iterator[tuple[dict[str, str], Any]]:
         """``endpoint`` is a plugin name; when the config enables that plugin under several

@@ -247,9 +247,10 @@ class LakeView:
     none), a corrupt page is a page still to fetch."""
 
     def __init__(self, config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, selection: Selection,
-                 facts: dict[tuple[str, str], Any] | None = None):
+                 facts: dict[tuple[str, str], Any] | None = None, date: str | None = None):
         self.config = config
         self.scope = config.scope
+        self.date = date or today()
         self.endpoints = endpoints
         self.lake = lake
         self.layout = Layout(config.lake.layout)
@@ -808,7 +809,7 @@ def plan(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, s
     happened. Endpoints of the same stage read the lake as it is meanwhile; later stages wait.
     ``facts``: what derives made of the lake's objects (:meth:`LakeView.facts`), kept across a run's plans."""
     date = date or today()
-    view = LakeView(config, endpoints, lake, selection, facts)
+    view = LakeView(config, endpoints, lake, selection, facts, date)
     result = Plan()
     pending: set[str] = set()
     considered = {entry.name for entry in config.endpoints

@@ -94,7 +94,7 @@ class Forecast:
 def forecast(config: Config, endpoints: Mapping[str, Endpoint], lake: LakeBackend, full: Plan, date: str) -> Forecast:
     """The forecast for the whole scope, from ``full``, its plan on ``date`` (no selection)."""
     result = Forecast(per_day=config.api.limits.per_day)
-    view = LakeView(config, endpoints, lake, Selection())
+    view = LakeView(config, endpoints, lake, Selection(), date=date)
     ordered = phases(config, endpoints)
     missing: dict[str, int] = {}
     for task in full.tasks:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pitchlake.endpoints import DeriveContext
-from pitchlake.planner import Selection, today
+from pitchlake.planner import Selection
 
 from .api import IDS_PER_REQUEST, asked_ids, scope_values
 
@@ -154,13 +154,6 @@ HEAD_TO_HEAD_DAYS = 7
 SIDELINED_DAYS = 7
 
 
-def _today(ctx: DeriveContext) -> dt.date:
-    """The plan's day: ``PITCHLAKE_TODAY`` or today in UTC, as the planner dates its fetches.
-    (A ``DeriveContext`` does not carry the plan's date; a context that does is used as is.)"""
-    given = getattr(ctx, "date", None)
-    return dt.date.fromisoformat(given if isinstance(given, str) else today())
-
-
 def scope_league_season_teams(ctx: DeriveContext) -> Iterator[dict[str, str]]:
     """``{"season", "league_id", "team_id"}`` for each team of each league season of the scope
     (from ``teams``): team statistics are per league season, unlike squads or coaches."""
@@ -189,7 +182,7 @@ def _scope_matches(ctx: DeriveContext) -> Iterator[tuple[dict[str, str], tuple[i
 
 def _upcoming(ctx: DeriveContext, days: int) -> Iterator[tuple[dict[str, str], tuple[int, str, str, int, int]]]:
     """The scope's matches not started that kick off from today to ``days`` days ahead."""
-    first = _today(ctx)
+    first = dt.date.fromisoformat(ctx.date)
     last = (first + dt.timedelta(days=days)).isoformat()
     for partition, match in _scope_matches(ctx):
         if match[1] in NOT_STARTED_STATUSES and first.isoformat() <= match[2] <= last:
@@ -254,7 +247,7 @@ def players_sidelined_due(ctx: DeriveContext) -> Iterator[dict[str, Any]]:
     wanted = scope_player_id_set(ctx)
     if not wanted:
         return
-    horizon = (_today(ctx) - dt.timedelta(days=SIDELINED_DAYS)).isoformat()
+    horizon = (dt.date.fromisoformat(ctx.date) - dt.timedelta(days=SIDELINED_DAYS)).isoformat()
     fresh: set[int] = set()
     before = None
     while (found := ctx.fetch_as_of("sidelined", {}, before)) is not None:
