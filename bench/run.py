@@ -37,6 +37,8 @@ BENCHMARKS = {
     "dbt": ("bench_dbt.py", [], ["--quick"]),
     "install": ("bench_install.py", [], []),
     "dagster": ("bench_dagster.py", [], []),
+    "catalogue": ("bench_catalogue.py", [], ["--repeat", "2", "--days", "7"]),
+    "cloud": ("bench_cloud.py", [], []),
 }
 TIMEOUT = {"full": 3600, "quick": 900}
 

@@ -307,32 +307,40 @@ def task_environment(venv: Path, image: Path, task: dict, values: dict[str, str]
     return environment(venv, **env, HOME=str(root / "home"), TMPDIR=str(root / "tmp"), **test_only)
 
 
-def ingest_command(endpoint: str, season: int, league: int) -> list[str]:
-    """The ingest command the state machine gives the task for one partition of ``endpoint``."""
-    text = ASL.read_text()
-    expression = re.search(rf"States\.Array\(('ingest', '--endpoint', '{endpoint}'[^)]*)\)", text).group(1)
-    values = {"$.season": str(season), "$.league": str(league)}
+def batch_command(work: str, batch: int) -> list[str]:
+    """The ingest command the state machine gives a task for one batch of a work file."""
+    expression = re.search(r"States\.Array\(('ingest', '--work'[^)]*)\)", ASL.read_text()).group(1)
+    values = {"$.work": work, "$.batch": str(batch)}
     return [values[item] if item.startswith("$.") else item.strip("'") for item in (part.strip() for part in expression.split(","))]
 
 
-def test_the_ingest_task_fetches_one_partition_into_s3(venv, image, sandbox_factory, s3_env):
+def test_the_plan_and_ingest_tasks_fetch_one_partition_into_s3(venv, image, sandbox_factory, s3_env):
+    """The two commands of the state machine's loop, in the image with the ingest task's
+    environment: `plan` (narrowed here to one partition) writes the run's work to the lake, then
+    `ingest --work ... --batch 1`, as the Map gives it, fetches that batch."""
     tasks = task_definitions()
     sandbox = sandbox_factory(data=[DATA], today=TODAY, keys=(KEY,), per_minute=300, per_day=7500)
     bucket = "pitchlake-image-lake"
-    moto_client(s3_env).create_bucket(Bucket=bucket)
+    s3 = moto_client(s3_env)
+    s3.create_bucket(Bucket=bucket)
     # The image's project is the shipped config: Free plan limits, a real API. The task gets the
     # sandbox's URL (a location, as the environment may give) and moto's S3 (as MinIO's).
     env = task_environment(venv, image, tasks["ingest"],
                            {"PITCHLAKE_LAKE": f"s3://{bucket}", "AWS_DEFAULT_REGION": "us-east-1", "FOOTBALL_API_KEY": KEY},
                            API_FOOTBALL_BASE_URL=sandbox.url, PITCHLAKE_TODAY=TODAY, MINIO_ENDPOINT=s3_env,
-                           AWS_ACCESS_KEY_ID=os.environ["AWS_ACCESS_KEY_ID"], AWS_SECRET_ACCESS_KEY=os.environ["AWS_SECRET_ACCESS_KEY"])
-    argv = tasks["ingest"]["command"] + ingest_command("fixtures", 2024, 39)[1:]
-    assert argv == ["ingest", "--endpoint", "fixtures", "--season", "2024", "--league", "39"]
+                           AWS_ACCESS_KEY_ID=os.environ["AWS_ACCESS_KEY_ID"], AWS_SECRET_ACCESS_KEY=os.environ["AWS_SECRET_ACCESS_KEY"],
+                           PITCHLAKE_RUN="run-1")
     before = image_files(image.parents[1])
-    out = ok(run(venv, "pitchlake", *argv, cwd=image, env=env))
-    assert "API requests: 1;" in out and sandbox.stats()["total"] == 1
-    keys = [item["Key"] for item in moto_client(s3_env).list_objects_v2(Bucket=bucket)["Contents"]]
-    assert keys == [f"raw/fixtures/season=2024/league_id=39/ingestion_date={TODAY}/data.json"]
+    ok(run(venv, "pitchlake", "plan", "--endpoint", "fixtures", "--season", "2024", "--league", "39", cwd=image, env=env))
+    step = json.loads(s3.get_object(Bucket=bucket, Key="runs/run-1/next.json")["Body"].read())
+    assert step["batches"] == 1 and sandbox.stats()["total"] == 0, step
+    argv = batch_command(step["work"], 1)
+    assert argv == ["ingest", "--work", "runs/run-1/work-1.json", "--batch", "1"]
+    ok(run(venv, "pitchlake", *argv, cwd=image, env=env))
+    assert sandbox.stats()["total"] == 1
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert [key for key in keys if key.startswith("raw/")] == [f"raw/fixtures/season=2024/league_id=39/ingestion_date={TODAY}/data.json"]
+    assert "runs/run-1/work-1.batch-1.json" in keys
     assert image_files(image.parents[1]) == before, "the task wrote outside /tmp: its root file system is read-only"
 
 

@@ -1,5 +1,6 @@
-"""The Step Functions state machine rendered from the SSOT: its shape, its quotas, the official
-validator's verdict, and a run of the real definition in moto's ASL interpreter."""
+"""The Step Functions state machine rendered from the SSOT: its shape, its size (the same whatever
+the scope), the official validator's verdict, and runs of the real definition in moto's ASL
+interpreter, with the real planning and ingest (pitchlake.work) against the sandbox and moto's S3."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import copy
 import json
 import re
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -16,14 +18,16 @@ import requests
 from typer.testing import CliRunner
 
 import pitchlake.cli
-from pitchlake import plugins
+from pitchlake import plugins, work
 from pitchlake.config import load_config
+from pitchlake.planner import Selection
 from pitchlake.plugins import build_registry, plugin_manager
 from pitchlake.render import RenderContext, render
 from pitchlake.testing.config import write_config
 from pitchlake.testing.moto import moto_client
 
 from . import tools
+from .rig import MINIMUM, Rig
 
 ROOT = Path(__file__).resolve().parents[1]
 SSOT = ROOT / "config" / "endpoints.json"
@@ -31,7 +35,7 @@ ASL = "terraform/modules/workflow/state_machine.asl.json"
 WORKFLOW = "terraform/modules/workflow/workflow.json"
 PLACEHOLDERS = {
     "cluster_arn", "ingest_task_definition_arn", "transform_task_definition_arn", "subnet_ids",
-    "security_group_ids", "assign_public_ip", "container_name",
+    "security_group_ids", "assign_public_ip", "container_name", "bucket_name",
 }
 #: What Terraform's templatefile() would fill in: two subnets prove the comma-separated split.
 VALUES = {
@@ -42,8 +46,10 @@ VALUES = {
     "security_group_ids": "sg-0c",
     "assign_public_ip": "DISABLED",
     "container_name": "pitchlake",
+    "bucket_name": "pitchlake-lake",
 }
 SYNC = "arn:aws:states:::ecs:runTask.sync"
+GET_OBJECT = "arn:aws:states:::aws-sdk:s3:getObject"
 
 
 @pytest.fixture(scope="module")
@@ -103,105 +109,114 @@ def test_rendering_is_deterministic(registry, tmp_path):
     assert render(adapter, context, tmp_path, check=True).stale == {}
 
 
-def test_shape_follows_the_stages_and_the_scope(registry, tmp_path):
-    """Stages in order, one Parallel branch per endpoint, one Map item per (season, league) or
-    league; derived endpoints keyed by team or country run as one task; then the transform."""
-    config_path = scoped_config(tmp_path, seasons=(2023, 2024), leagues=(39, 140), per_minute=300,
-                                endpoints=["leagues", "teams", "fixtures", "fixture_details", "venues", "players_squads"])
+
+def test_shape_is_a_loop_of_plan_and_map(registry, tmp_path):
+    """Plan (a Fargate task) -> read next.json -> a distributed Map over the batches, read from
+    the lake -> plan again; once nothing is left, the transform if anything was written, then the
+    summary as the execution's output."""
+    config_path = scoped_config(tmp_path, seasons=(2023, 2024), leagues=(39, 140), per_minute=900, concurrency=4)
     definition = json.loads(render_files(registry, config_path)[ASL])
+    states = definition["States"]
+    assert definition["StartAt"] == "Plan"
+    assert set(states) == {"Plan", "Read the plan", "Anything to fetch?", "Ingest", "After the batches", "Transform", "Done"}
+
+    plan = states["Plan"]
+    assert plan["Resource"] == SYNC and plan["Next"] == "Read the plan" and "Catch" not in plan
+    assert plan["Parameters"]["TaskDefinition"] == "${ingest_task_definition_arn}"
+    # the definition's endpoints, in their stages; the run's name is the execution's (plan --run)
+    override = plan["Parameters"]["Overrides"]["ContainerOverrides"][0]
     context = RenderContext(load_config(config_path, registry.endpoints), registry.endpoints)
-    stages = [[entry.name for entry, _ in stage] for stage in context.stages]
-    assert stages == [["leagues", "teams", "fixtures"], ["fixture_details", "venues", "players_squads"]]
+    names = [entry.name for stage in context.stages for entry, _ in stage]
+    assert sorted(names) == sorted(entry["plugin"] for entry in json.loads(SSOT.read_text())["endpoints"] if entry.get("enabled", True))
+    assert override["Command"] == ["plan", *(part for name in names for part in ("--endpoint", name))]
+    assert override["Environment"] == [{"Name": "PITCHLAKE_RUN", "Value.$": "$$.Execution.Name"}]
 
-    season_league = [{"season": s, "league": league} for s in ("2023", "2024") for league in ("39", "140")]
-    expected_items = {"leagues": [{"league": "39"}, {"league": "140"}], "teams": season_league, "fixtures": season_league,
-                      "fixture_details": season_league, "venues": [{}], "players_squads": [{}]}
+    read = states["Read the plan"]
+    assert read["Resource"] == GET_OBJECT and read["ResultPath"] == "$.plan"
+    assert read["Parameters"] == {"Bucket": "${bucket_name}", "Key.$": "States.Format('runs/{}/next.json', $$.Execution.Name)"}
+    assert read["ResultSelector"] == {"next.$": "States.StringToJson($.Body)"}
 
-    name = definition["StartAt"]
-    for number, stage in enumerate(stages, start=1):
-        assert name == f"Stage {number} of 2"
-        parallel = definition["States"][name]
-        assert parallel["Type"] == "Parallel" and parallel["ResultPath"] is None
-        assert [branch["StartAt"] for branch in parallel["Branches"]] == [f"{endpoint}: partitions" for endpoint in stage]
-        for endpoint, branch in zip(stage, parallel["Branches"], strict=True):
-            items = branch["States"][f"{endpoint}: partitions"]
-            assert items["Type"] == "Pass" and items["Result"] == expected_items[endpoint]
-            map_state = branch["States"][endpoint]
-            assert map_state["Type"] == "Map" and map_state["ItemsPath"] == items["ResultPath"] == "$.partitions"
-            # 300 requests a minute / (10 a minute per task x 3 Maps in the stage)
-            assert map_state["MaxConcurrency"] == 10
-            assert map_state["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
-            assert map_state["ResultPath"] is None and map_state["OutputPath"] is None
-            task = map_state["ItemProcessor"]["States"][f"{endpoint}: ingest"]
-            assert task["Resource"] == SYNC
-            assert task["Parameters"]["TaskDefinition"] == "${ingest_task_definition_arn}"
-            override = task["Parameters"]["Overrides"]["ContainerOverrides"][0]
-            selectors = list(expected_items[endpoint][0])
-            if selectors:
-                arguments = "".join(f", '--{option}', $.{option}" for option in selectors)
-                assert override["Command.$"] == f"States.Array('ingest', '--endpoint', '{endpoint}'{arguments})"
-            else:
-                assert override["Command"] == ["ingest", "--endpoint", endpoint]
-            assert task["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": f"{endpoint}: record failure"}]
-            assert all(rule["JitterStrategy"] == "FULL" and rule["BackoffRate"] > 1 for rule in task["Retry"])
-            assert any(rule["ErrorEquals"] == ["States.TaskFailed"] for rule in task["Retry"])
-        name = parallel["Next"]
-    assert name == "Transform"
-    transform = definition["States"]["Transform"]
-    assert transform["Resource"] == SYNC and transform["End"] is True
+    choice = states["Anything to fetch?"]
+    assert [(rule["Variable"], rule["Next"]) for rule in choice["Choices"]] == [
+        ("$.plan.next.done", "Ingest"), ("$.plan.next.transform", "Transform")]
+    assert choice["Default"] == "Done"
+
+    ingest = states["Ingest"]
+    assert ingest["Type"] == "Map" and ingest["Next"] == "After the batches" and ingest["ResultPath"] == "$.ingested"
+    # a batch that took every later stage ended the run itself, unless it failed; otherwise plan again
+    after = states["After the batches"]
+    assert after["Choices"] == [{"And": [{"Variable": "$.plan.next.rest", "BooleanEquals": True},
+                                         {"Variable": "$.ingested[0].error", "IsPresent": False}], "Next": "Read the plan"}]
+    assert after["Default"] == "Plan"
+    assert "ItemsPath" not in ingest and ingest["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": "${bucket_name}", "Key.$": "$.plan.next.items"}}
+    # 900 requests a minute, 30 at least a task (the plan task makes at most 900 / 240 = 4 batches)
+    assert ingest["MaxConcurrency"] == 30
+    assert ingest["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    task = ingest["ItemProcessor"]["States"]["Ingest a batch"]
+    assert task["Resource"] == SYNC
+    assert task["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command.$"] == \
+        "States.Array('ingest', '--work', $.work, '--batch', $.batch)"
+    assert task["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Record failure"}]
+    assert all(rule["JitterStrategy"] == "FULL" and rule["BackoffRate"] > 1 for rule in task["Retry"])
+    assert any(rule["ErrorEquals"] == ["States.TaskFailed"] for rule in task["Retry"])
+
+    transform = states["Transform"]
+    assert transform["Resource"] == SYNC and transform["Next"] == "Done"
     assert transform["Parameters"]["TaskDefinition"] == "${transform_task_definition_arn}"
     assert transform["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command"] == ["transform", "--target", "snowflake"]
+    assert states["Done"] == {**states["Done"], "Type": "Pass", "OutputPath": "$.plan.next.summary", "End": True}
     assert set(re.findall(r"\$\{(\w+)\}", json.dumps(definition))) == PLACEHOLDERS
+    assert json.loads(render_files(registry, config_path)[WORKFLOW])["distributed_map"] is True
 
 
-@pytest.mark.parametrize(("per_minute", "maps", "expected"), [(10, 3, 1), (10, 4, 1), (300, 3, 10), (300, 4, 7), (900, 4, 22)])
-def test_max_concurrency_shares_the_per_minute_limit(per_minute, maps, expected):
-    from pitchlake_stepfunctions.workflow import max_concurrency
-
-    assert max_concurrency(per_minute, maps) == expected
-
-
-def test_large_scopes_switch_the_largest_maps_to_distributed(registry, tmp_path):
-    from pitchlake_stepfunctions import workflow
-
-    # Every task retrying to the end writes 8 + 4 x 5 events: 24,000 / 28.
-    assert workflow.INLINE_ITEMS_LIMIT == 857
-    small = json.loads(render_files(registry, scoped_config(tmp_path))[ASL])
-    assert {state["ItemProcessor"]["ProcessorConfig"]["Mode"] for _, state in states_of(small) if state["Type"] == "Map"} == {"INLINE"}
-
-    files = render_files(registry, scoped_config(tmp_path, seasons=range(2008, 2026), leagues=range(1, 51), current_season=2025, per_minute=300))
-    definition = json.loads(files[ASL])
-    maps = {name: state for name, state in states_of(definition) if state["Type"] == "Map"}
-    items = {name: len(definition_items(definition, name)) for name in maps}
-    inline = {name for name, state in maps.items() if state["ItemProcessor"]["ProcessorConfig"]["Mode"] == "INLINE"}
-    assert inline == {"leagues", "venues"}  # 50 leagues, one task: the 900-partition Maps went distributed
-    assert sum(items[name] for name in inline) <= workflow.INLINE_ITEMS_LIMIT
-    for name in set(maps) - inline:
-        assert items[name] == 900
-        assert maps[name]["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
-    assert json.loads(files[WORKFLOW])["distributed_map"] is True
-    assert json.loads(render_files(registry, SSOT)[WORKFLOW])["distributed_map"] is False
-
-    path = tmp_path / "distributed.asl.json"
-    path.write_text(files[ASL])
-    checked = asl_validator(path)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+def test_the_definition_is_the_same_whatever_the_scope(registry, tmp_path):
+    """No partition, nor any endpoint, is in the definition: the shipped scope and 200 leagues x 20
+    seasons render the same bytes (once the old design's 1 MiB and 256 KiB limits were passed at
+    about 4,000 partitions an endpoint), and so does a config with other endpoints."""
+    shipped = render_files(registry, SSOT)[ASL]
+    config = json.loads(SSOT.read_text())
+    big = {**config, "scope": {**config["scope"], "seasons": list(range(2008, 2028)), "leagues": list(range(1, 201)), "current_season": 2027}}
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "endpoints.json").write_text(json.dumps(big))  # the file's name is in the Comment
+    large = render_files(registry, tmp_path / "big" / "endpoints.json")[ASL]
+    assert len(large.encode()) == len(shipped.encode()) and large == shipped
+    assert len(shipped.encode()) < 16 * 1024
+    # Other endpoints change only what the plan task is told to plan.
+    others = {**config, "endpoints": [{"plugin": "leagues"}, {"plugin": "teams"}, {"plugin": "players_squads"}]}
+    (tmp_path / "others").mkdir()
+    (tmp_path / "others" / "endpoints.json").write_text(json.dumps(others))
+    other = json.loads(render_files(registry, tmp_path / "others" / "endpoints.json")[ASL])
+    command = other["States"]["Plan"]["Parameters"]["Overrides"]["ContainerOverrides"][0].pop("Command")
+    assert command == ["plan", "--endpoint", "leagues", "--endpoint", "teams", "--endpoint", "players_squads"]
+    mine = json.loads(shipped)
+    mine["States"]["Plan"]["Parameters"]["Overrides"]["ContainerOverrides"][0].pop("Command")
+    for definition in (mine, other):
+        definition.pop("Comment"), definition["States"]["Plan"].pop("Comment")
+    assert other == mine
 
 
-def definition_items(definition: dict, endpoint: str) -> list:
-    return next(state["Result"] for name, state in states_of(definition) if name == f"{endpoint}: partitions")
+@pytest.mark.parametrize(("per_minute", "concurrency", "expected", "batches"),
+                         [(10, 4, 1, 1), (300, 4, 10, 2), (300, 8, 10, 1), (900, 4, 30, 4), (6000, 2, 40, 40)])
+def test_map_concurrency_bounds_the_batches_the_per_minute_limit_needs(registry, tmp_path, per_minute, concurrency,
+                                                                        expected, batches):
+    """The Map runs at most per_minute // 30 tasks (40 at most); the plan task makes at most as many
+    batches as the limit needs at 60 requests a minute per worker of a task, never more than that."""
+    config_path = scoped_config(tmp_path, per_minute=per_minute, concurrency=concurrency)
+    definition = json.loads(render_files(registry, config_path)[ASL])
+    assert definition["States"]["Ingest"]["MaxConcurrency"] == expected
+    config = load_config(config_path, registry.endpoints)
+    assert work.map_concurrency(config) == expected and work.max_batches(config) == batches <= expected
 
 
-def test_scopes_beyond_the_quotas_fail_the_render(registry, tmp_path):
+def test_definitions_past_the_size_quota_are_refused():
     from pitchlake_stepfunctions.workflow import QuotaExceeded, check_definition_size
 
-    with pytest.raises(QuotaExceeded, match="endpoint 'teams': 9300 partitions .* 256 KiB state data quota"):
-        render_files(registry, scoped_config(tmp_path, seasons=range(2008, 2101), leagues=range(1, 101), current_season=2100,
-                                             endpoints=["teams"]))
     # Placeholders count at their deployed size, not at the size of '${...}'.
     with pytest.raises(QuotaExceeded, match="over Step Functions' 1048576-byte quota"):
         check_definition_size(json.dumps({"States": {f"s{n}": "${cluster_arn}" for n in range(1100)}}))
-    assert check_definition_size((ROOT / ASL).read_text()) < 1024 * 1024
+    assert check_definition_size((ROOT / ASL).read_text()) < 64 * 1024
 
 
 @pytest.mark.parametrize(("cron", "expected"), [
@@ -241,13 +256,11 @@ def test_asl_validator_rejects_a_broken_definition(tmp_path):
 
 # --- Running it in moto --------------------------------------------------------------------------
 
-FAILING = ("fixtures", {"season": "2024", "league": "39"})
-
 
 @pytest.fixture
 def stepfunctions(moto_server, monkeypatch):
     """moto's Step Functions with its ASL interpreter on, and off again afterwards. MOTO_PORT lets
-    the interpreter's own AWS calls (the hanging SQS task below) reach this server."""
+    the interpreter's own AWS calls (SQS, the Map's ItemReader on S3) reach this server."""
     monkeypatch.setenv("MOTO_PORT", moto_server.rsplit(":", 1)[1])
     requests.post(f"{moto_server}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
     try:
@@ -256,36 +269,42 @@ def stepfunctions(moto_server, monkeypatch):
         requests.post(f"{moto_server}/moto-api/config", json={"stepfunctions": {"execute_state_machine": False}}, timeout=10)
 
 
-def runnable(definition_text: str, runs: str, hangs: str) -> dict:
+def runnable(definition_text: str, runs: str, hangs: str, bucket: str, failing: tuple[str, str] | None = None) -> dict:
     """The rendered definition, as templatefile() fills it, with what moto cannot run swapped out.
 
-    moto cannot run ``ecs:runTask.sync``, so each such Task sends an SQS message instead (moto runs
-    that): its body is the Task's own ``Parameters``, evaluated by the interpreter (command
-    intrinsics, subnet split), so the test reads every RunTask request back from the ``runs``
-    queue, whether the Map ran inline or as child executions. Retry, Catch and the rest of each
-    Task are kept. For one partition of :data:`FAILING` a Choice sends the item instead to a Task
-    that hangs past its timeout (a task token nobody returns): a timeout is not retried, so the
-    rendered Catch is what must save the other partitions.
+    moto cannot run ``ecs:runTask.sync``, so each such Task (plan, ingest, transform) becomes
+    ``sqs:sendMessage.waitForTaskToken``: its message is the RunTask request the interpreter
+    evaluated (command intrinsics, subnet split) and the task token; the test's worker
+    (:class:`Fargate`) runs that command for real and returns. moto's ``aws-sdk:s3:getObject``
+    returns the object's body as a stream object, not the string AWS returns, so "Read the plan"
+    goes through the worker too, which reads the same key from the same S3 and answers with
+    ``{"Body": <text>}``: the ResultSelector (``States.StringToJson``) is the rendered one. The
+    Map's ItemReader is moto's own, reading the plan task's items from moto's S3. Retry, Catch,
+    the Choice and the loop are kept. For the batch ``failing`` (work key, batch), a Choice sends
+    the item to a Task that hangs past its timeout (a token nobody returns): a timeout is not
+    retried, so the rendered Catch is what must save the other batches.
     """
-    definition = json.loads(re.sub(r"\$\{(\w+)\}", lambda match: VALUES[match[1]], definition_text))
+    values = {**VALUES, "bucket_name": bucket}
+    definition = json.loads(re.sub(r"\$\{(\w+)\}", lambda match: values[match[1]], definition_text))
 
     def swap(states: dict) -> None:
         for name, state in list(states.items()):
-            for branch in state.get("Branches", []):
-                swap(branch["States"])
             if "ItemProcessor" in state:
                 swap(state["ItemProcessor"]["States"])
+            if state.get("Resource") == GET_OBJECT:
+                states[name] = {**state, "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                                "Parameters": {"QueueUrl": runs, "MessageBody": {"read": state["Parameters"], "token.$": "$$.Task.Token"}}}
             if state.get("Resource") != SYNC:
                 continue
-            runs_task = {**state, "Resource": "arn:aws:states:::sqs:sendMessage",
-                         "Parameters": {"QueueUrl": runs, "MessageBody": state["Parameters"]}}
-            if name != f"{FAILING[0]}: ingest":
+            runs_task = {**state, "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 60,
+                         "Parameters": {"QueueUrl": runs, "MessageBody": {"request": state["Parameters"], "token.$": "$$.Task.Token"}}}
+            if name != "Ingest a batch" or failing is None:
                 states[name] = runs_task
                 continue
             flow = {key: state[key] for key in ("Next", "End") if key in state}
             states[name] = {
                 "Type": "Choice",
-                "Choices": [{"And": [{"Variable": f"$.{key}", "StringEquals": value} for key, value in FAILING[1].items()],
+                "Choices": [{"And": [{"Variable": "$.work", "StringEquals": failing[0]}, {"Variable": "$.batch", "StringEquals": failing[1]}],
                              "Next": f"{name} (hangs)"}],
                 "Default": f"{name} (runs)",
             }
@@ -299,13 +318,73 @@ def runnable(definition_text: str, runs: str, hangs: str) -> dict:
     return definition
 
 
-def execute(client, definition: dict) -> str:
+class Fargate:
+    """Stands in for ECS: takes each RunTask request from the runs queue and runs its command
+    in-process, as the container would (``pitchlake plan --run``, ``pitchlake ingest --work
+    --batch``: :mod:`pitchlake.work`, against the lake and the sandbox); the transform is only
+    recorded. Then it returns the task token, as runTask.sync returns once the task stopped."""
+
+    def __init__(self, sqs, sfn, s3, queue: str, rig: Rig, endpoints):
+        self.sqs, self.sfn, self.s3, self.queue, self.rig, self.endpoints = sqs, sfn, s3, queue, rig, endpoints
+        self.commands: list[list[str]] = []
+        self.runs: list[str] = []
+        self.requests: list[dict] = []
+        self.errors: list[BaseException] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            messages = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                time.sleep(0.05)
+            for message in messages:
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+                body = json.loads(message["Body"])
+                try:
+                    output = self._run(body)
+                except BaseException as exc:  # the test fails on it, and the execution too
+                    self.errors.append(exc)
+                    self.sfn.send_task_failure(taskToken=body["token"], error="Worker", cause=repr(exc)[:200])
+                    continue
+                self.sfn.send_task_success(taskToken=body["token"], output=json.dumps(output))
+
+    def _run(self, body: dict) -> dict:
+        if "read" in body:
+            read = body["read"]
+            return {"Body": self.s3.get_object(Bucket=read["Bucket"], Key=read["Key"])["Body"].read().decode()}
+        request = body["request"]
+        self.requests.append(request)
+        override = request["Overrides"]["ContainerOverrides"][0]
+        command = override["Command"]
+        self.commands.append(command)
+        if command[0] == "plan":  # pitchlake plan --endpoint E ..., its run in PITCHLAKE_RUN: the execution's name
+            assert command[1::2] == ["--endpoint"] * (len(command) // 2), command
+            run = {variable["Name"]: variable["Value"] for variable in override["Environment"]}["PITCHLAKE_RUN"]
+            self.runs.append(run)
+            work.plan_next(self.rig.config, self.endpoints, self.rig.lake, run, Selection(tuple(command[2::2])))
+        elif command[:2] == ["ingest", "--work"] and command[3] == "--batch":
+            work.run_batch(self.rig.config, self.endpoints, self.rig.lake, command[2], int(command[4]))
+        else:
+            assert command == ["transform", "--target", "snowflake"], command
+        return {}
+
+
+def execute(client, definition: dict, name: str) -> str:
     arn = client.create_state_machine(name=f"pitchlake-{uuid.uuid4().hex[:8]}", definition=json.dumps(definition),
                                       roleArn="arn:aws:iam::123456789012:role/pitchlake-state-machine")["stateMachineArn"]
-    execution = client.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
-    deadline = time.monotonic() + 60
+    execution = client.start_execution(stateMachineArn=arn, name=name, input="{}")["executionArn"]
+    deadline = time.monotonic() + 120
     while client.describe_execution(executionArn=execution)["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "the execution did not finish in 60 s"
+        assert time.monotonic() < deadline, "the execution did not finish in 120 s"
         time.sleep(0.2)
     return execution
 
@@ -320,109 +399,98 @@ def history(client, execution: str) -> list[dict]:
         token = {"nextToken": page["nextToken"]}
 
 
-def exits(events: list[dict]) -> dict[str, list]:
-    """State name -> the outputs it exited with, in order."""
-    found: dict[str, list] = {}
-    for event in events:
-        details = event.get("stateExitedEventDetails")
-        if details:
-            found.setdefault(details["name"], []).append(json.loads(details["output"]))
+@pytest.fixture
+def cloud(request, moto_server, s3_env, stepfunctions, sandbox_factory, api_key, registry, tmp_path, monkeypatch):
+    """A lake bucket in moto's S3, the sandbox, a config whose plan needs 9 tasks for its
+    per-minute limit (or, parametrized, the given limits), and queues: what an execution of the
+    rendered definition needs."""
+    monkeypatch.setattr(work, "MIN_TASK_MINUTES", 0.001)  # the sandbox's few requests still make several batches
+    bucket = f"pitchlake-{uuid.uuid4().hex[:12]}"
+    moto_client(moto_server).create_bucket(Bucket=bucket)
+    limits = getattr(request, "param", {"per_minute": 1000, "concurrency": 2})
+    rig = Rig(tmp_path, sandbox_factory, f"s3://{bucket}", config=limits)
+    sqs = moto_client(moto_server, "sqs")
+    runs, hangs = (sqs.create_queue(QueueName=f"{kind}-{uuid.uuid4().hex[:8]}")["QueueUrl"] for kind in ("runs", "hangs"))
+    text = render_files(registry, rig.config_path)[ASL]
+
+    class Cloud:
+        def run(self, name: str, failing=None) -> tuple[dict, dict, Fargate]:
+            definition = runnable(text, runs, hangs, bucket, failing)
+            with Fargate(sqs, stepfunctions, moto_client(moto_server), runs, rig, registry.endpoints) as fargate:
+                execution = execute(stepfunctions, definition, name)
+            assert not fargate.errors, fargate.errors
+            return stepfunctions.describe_execution(executionArn=execution), history(stepfunctions, execution), fargate
+
+    found = Cloud()
+    found.rig, found.bucket, found.sqs, found.hangs = rig, bucket, sqs, hangs
     return found
 
 
-def requests_sent(sqs, queue: str) -> list[dict]:
-    """Every RunTask request the execution made, from the runs queue."""
-    found = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return found
-        for message in messages:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+def raw_files(rig: Rig) -> dict[str, bytes]:
+    return {key: rig.lake.read(key) for key in rig.lake.list("raw/")}
 
 
-def commands(requests_: list[dict], task_definition: str = VALUES["ingest_task_definition_arn"]) -> list[list[str]]:
-    return sorted(request["Overrides"]["ContainerOverrides"][0]["Command"] for request in requests_
-                  if request["TaskDefinition"] == task_definition)
-
-
-def expected_commands(definition: dict, endpoint: str) -> list[list[str]]:
-    result = []
-    for item in definition_items(definition, endpoint):
-        command = ["ingest", "--endpoint", endpoint]
-        for option, value in item.items():
-            command += [f"--{option}", value]
-        if (endpoint, item) != FAILING:
-            result.append(command)
-    return result
-
-
-@pytest.fixture
-def queues(moto_server):
-    """(sqs client, runs queue, hangs queue)."""
-    sqs = moto_client(moto_server, "sqs")
-    runs, hangs = (sqs.create_queue(QueueName=f"{kind}-{uuid.uuid4().hex[:8]}")["QueueUrl"] for kind in ("runs", "hangs"))
-    return sqs, runs, hangs
-
-
-@pytest.fixture
-def two_season_definition(registry, tmp_path) -> str:
-    return render_files(registry, scoped_config(tmp_path, seasons=(2023, 2024), leagues=(39, 140)))[ASL]
-
-
-def test_moto_runs_every_branch_item_and_the_transform(stepfunctions, queues, two_season_definition):
-    """Inline Maps: every endpoint's branch runs every partition's command; the partition whose
-    task hangs is caught and recorded while the others and the transform still run."""
-    sqs, runs, hangs = queues
-    definition = json.loads(two_season_definition)
-    execution = execute(stepfunctions, runnable(two_season_definition, runs, hangs))
-    assert stepfunctions.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
-    events = history(stepfunctions, execution)
-
-    maps = [name for name, state in states_of(definition) if state["Type"] == "Map"]
-    assert sorted(maps) == sorted(entry["plugin"] for entry in json.loads(SSOT.read_text())["endpoints"] if entry.get("enabled", True))
-    iterations = {(event["mapIterationSucceededEventDetails"]["name"], event["mapIterationSucceededEventDetails"]["index"])
-                  for event in events if event["type"] == "MapIterationSucceeded"}
-    assert iterations == {(name, index) for name in maps for index in range(len(definition_items(definition, name)))}
-
-    sent = requests_sent(sqs, runs)
-    assert commands(sent) == sorted(command for endpoint in maps for command in expected_commands(definition, endpoint))
-    assert [event["type"] for event in events if event["type"] == "TaskTimedOut"] == ["TaskTimedOut"]
-    assert exits(events)["fixtures: record failure"] == [{**FAILING[1], "error": "States.Timeout"}]
-
-    assert commands(sent, VALUES["transform_task_definition_arn"]) == [["transform", "--target", "snowflake"]]
-    network = {json.dumps(request["NetworkConfiguration"], sort_keys=True) for request in sent}
+def test_moto_runs_the_loop_end_to_end_and_a_second_run_starts_one_task(cloud, clean_lake):
+    """A first run plans each stage, runs its batches as a distributed Map (the items read from
+    the lake), plans again, transforms and puts the summary in its output: the lake is the one
+    `pitchlake ingest` writes, at the minimum of requests. A second run starts one task, the
+    plan task, and neither ingests nor transforms."""
+    described, events, fargate = cloud.run("first")
+    assert described["status"] == "SUCCEEDED", described
+    output = json.loads(described["output"])
+    plans = [command for command in fargate.commands if command[0] == "plan"]
+    batches = [command for command in fargate.commands if command[0] == "ingest"]
+    assert len(plans) == 3 and fargate.runs == ["first"] * 3  # stage 1, stage 2, then nothing left
+    assert sorted(plans[0][2::2]) == sorted(entry.name for entry in cloud.rig.config.endpoints)
+    assert len(batches) >= 4 and all(command[2].startswith("runs/first/work-") for command in batches)
+    assert fargate.commands[-1] == ["transform", "--target", "snowflake"]
+    assert output["tasks_started"] == {"plan": 3, "ingest": len(batches), "transform": 1}
+    assert output["api_requests"] == MINIMUM == cloud.rig.served()
+    assert output["partitions_written"] == len([key for key in clean_lake if key.endswith("/data.json")])
+    assert json.loads(cloud.rig.lake.read("runs/first/summary.json"))["api_requests"] == MINIMUM
+    assert raw_files(cloud.rig) == clean_lake
+    assert sum(event["type"] == "MapRunSucceeded" for event in events) == 2
+    assert not any(event["type"] == "MapIterationStarted" for event in events)  # batches run as child executions
+    network = {json.dumps(request["NetworkConfiguration"], sort_keys=True) for request in fargate.requests}
     assert [json.loads(text) for text in network] == [{"AwsvpcConfiguration": {
         "AssignPublicIp": "DISABLED", "SecurityGroups": ["sg-0c"], "Subnets": ["subnet-0a", "subnet-0b"]}}]
-    assert {request["Cluster"] for request in sent} == {VALUES["cluster_arn"]}
-    assert events[-1]["type"] == "ExecutionSucceeded"
-    assert exits(events)["Transform"]  # the last state, after every stage
+
+    described, events, fargate = cloud.run("second")
+    assert described["status"] == "SUCCEEDED"
+    assert [command[0] for command in fargate.commands] == ["plan"] and fargate.runs == ["second"]
+    output = json.loads(described["output"])
+    assert output["tasks_started"] == {"plan": 1, "ingest": 0, "transform": 0} and output["api_requests"] == 0
+    assert not any(event["type"].startswith("MapRun") for event in events)
+    assert cloud.rig.served() == MINIMUM
 
 
-def test_moto_runs_distributed_maps_as_map_runs(stepfunctions, queues, registry, tmp_path, monkeypatch):
-    """The distributed shape, forced on a small scope: each Map is a Map Run that runs every
-    partition, the hanging one caught inside its iteration, and the transform runs after."""
-    from pitchlake_stepfunctions import workflow
+def test_moto_a_batch_that_hangs_is_caught_and_the_next_run_fetches_it(cloud, clean_lake):
+    """Batch 1 of the first stage hangs past its timeout: the Catch records it, the other
+    batches and the later stages go on, the summary counts it, and the run ends; the next run
+    plans its partitions again and the lake ends as `pitchlake ingest` writes it."""
+    described, events, fargate = cloud.run("hanging", failing=("runs/hanging/work-1.json", "1"))
+    assert described["status"] == "SUCCEEDED", described
+    output = json.loads(described["output"])
+    assert output["batches_without_summary"] == [{"work": 1, "batch": 1}]
+    assert len(cloud.sqs.receive_message(QueueUrl=cloud.hangs).get("Messages", [])) == 1
+    assert ["ingest", "--work", "runs/hanging/work-1.json", "--batch", "1"] not in fargate.commands
+    assert output["tasks_started"]["transform"] == 1 and fargate.commands[-1][0] == "transform"
+    assert raw_files(cloud.rig) != clean_lake
 
-    sqs, runs, hangs = queues
-    monkeypatch.setattr(workflow, "INLINE_ITEMS_LIMIT", 0)
-    text = render_files(registry, scoped_config(tmp_path, seasons=(2023, 2024), leagues=(39, 140)))[ASL]
-    definition = json.loads(text)
-    maps = {name: state for name, state in states_of(definition) if state["Type"] == "Map"}
-    assert {state["ItemProcessor"]["ProcessorConfig"]["Mode"] for state in maps.values()} == {"DISTRIBUTED"}
+    described, _, fargate = cloud.run("after")
+    assert described["status"] == "SUCCEEDED"
+    assert raw_files(cloud.rig) == clean_lake
+    assert json.loads(described["output"])["api_requests"] + output["api_requests"] == MINIMUM
 
-    execution = execute(stepfunctions, runnable(text, runs, hangs))
-    assert stepfunctions.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
-    events = history(stepfunctions, execution)
-    assert sum(event["type"] == "MapRunSucceeded" for event in events) == len(maps)
-    assert not any(event["type"] == "MapIterationStarted" for event in events)  # iterations are not in the parent's history
 
-    counts = sorted(stepfunctions.describe_map_run(mapRunArn=run["mapRunArn"])["itemCounts"]["succeeded"]
-                    for run in stepfunctions.list_map_runs(executionArn=execution)["mapRuns"])
-    assert counts == sorted(len(definition_items(definition, name)) for name in maps)
-
-    sent = requests_sent(sqs, runs)
-    assert commands(sent) == sorted(command for endpoint in maps for command in expected_commands(definition, endpoint))
-    assert len(requests_sent(sqs, hangs)) == 1  # the failing partition's task did start, and its Map Run still succeeded
-    assert commands(sent, VALUES["transform_task_definition_arn"]) == [["transform", "--target", "snowflake"]]
+@pytest.mark.parametrize("cloud", [{"per_minute": 200, "concurrency": 4}], indirect=True)
+def test_moto_one_task_takes_every_stage_when_it_can_use_the_whole_limit(cloud, clean_lake):
+    """One task can send the whole per-minute limit (Map concurrency 1): the first stage's batch
+    takes every later stage and ends the run itself, so the execution starts three tasks: the
+    plan, one ingest, the transform."""
+    described, _, fargate = cloud.run("single")
+    assert described["status"] == "SUCCEEDED", described
+    assert [command[0] for command in fargate.commands] == ["plan", "ingest", "transform"]
+    output = json.loads(described["output"])
+    assert output["tasks_started"] == {"plan": 1, "ingest": 1, "transform": 1}
+    assert output["api_requests"] == MINIMUM and raw_files(cloud.rig) == clean_lake

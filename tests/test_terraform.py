@@ -24,6 +24,7 @@ from pitchlake.config import load_config
 from pitchlake.lake import Layout
 from pitchlake.plugins import registry
 from pitchlake.transform import STATE_FOLDER
+from pitchlake.work import RUNS_FOLDER
 
 from . import tools
 
@@ -225,8 +226,12 @@ def test_the_ingest_task_may_write_only_under_raw():
     local = {name: value for entry in module(compute)["locals"] for name, value in entry.items()}
     assert local["raw_arn"] == '"${var.bucket_arn}/${var.raw_prefix}*"'
     # and the quarantine's copies of corrupt objects (docs/design.md), outside what dbt reads
+    # and a run's work under runs/ (pitchlake.work: the plan and ingest tasks of the state machine)
+    assert local["runs_arn"] == '"${var.bucket_arn}/${local.runs_prefix}*"' and local["runs_prefix"] == f'"{RUNS_FOLDER}/"'
     assert [[unquote(resource) for resource in statement["resources"]] for statement in ingest["s3:PutObject"]] == [
-        ["${local.raw_arn}"], ["${var.bucket_arn}/_quarantine/${var.raw_prefix}*"]]
+        ["${local.raw_arn}"], ["${local.runs_arn}"], ["${var.bucket_arn}/_quarantine/${var.raw_prefix}*"]]
+    assert [[unquote(resource) for resource in statement["resources"]] for statement in ingest["s3:GetObject"]] == [
+        ["${local.raw_arn}"], ["${local.runs_arn}"]]
     # the runner deletes merged _pages/, its _lease.json, and a data.json only once quarantined
     assert [[unquote(resource) for resource in statement["resources"]] for statement in ingest["s3:DeleteObject"]] == [
         ["${local.raw_arn}/_pages/*", "${local.raw_arn}/_lease.json", "${local.raw_arn}/data.json"]]
@@ -246,6 +251,15 @@ def test_the_state_machine_may_run_only_the_pitchlake_tasks():
     rule = statements["events:PutRule"][0]
     assert rule is statements["events:PutTargets"][0] is statements["events:DescribeRule"][0]
     assert rule["resources"][0].endswith(':rule/StepFunctionsGetEventsForECSTaskRule"')
+    # it reads the runs' work the plan task writes (next.json, the Map's items), nothing else, no write
+    assert [[unquote(resource) for resource in statement["resources"]] for statement in statements["s3:GetObject"]] == [
+        ["${local.runs_arn}"]]
+    assert not any(action.startswith("s3:") and action != "s3:GetObject" for action in statements)
+    main = {name: value for entry in module(MODULES / "workflow")["locals"] for name, value in entry.items()}
+    assert main["runs_arn"] == '"arn:${local.partition}:s3:::${var.bucket_name}/${local.rendered.runs_folder}/*"'
+    assert json.loads((MODULES / "workflow" / "workflow.json").read_text())["runs_folder"] == RUNS_FOLDER
+    # the Map is always distributed (it reads its items from S3): it starts and watches its children
+    assert statements["states:StartExecution"] and statements["states:DescribeExecution"]
 
 
 def test_credentials_are_secrets_never_values():
@@ -355,6 +369,7 @@ module "workflow" {
   source               = "../../modules/workflow"
   name                 = "pitchlake"
   kms_key_arn          = module.lake.kms_key_arn
+  bucket_name          = module.lake.bucket_name
   cluster_arn          = module.compute.cluster_arn
   cluster_name         = module.compute.cluster_name
   task_definition_arns = module.compute.task_definition_arns
@@ -368,6 +383,7 @@ module "workflow_known_inputs" {
   source               = "../../modules/workflow"
   name                 = "pitchlake-known"
   kms_key_arn          = "arn:aws:kms:us-east-1:123456789012:key/known"
+  bucket_name          = "pitchlake-known"
   cluster_arn          = "arn:aws:ecs:us-east-1:123456789012:cluster/pitchlake"
   cluster_name         = "pitchlake"
   task_definition_arns = { ingest = "arn:aws:ecs:us-east-1:123456789012:task-definition/pitchlake-ingest:3", transform = "arn:aws:ecs:us-east-1:123456789012:task-definition/pitchlake-transform:3" }
@@ -442,6 +458,6 @@ def test_aws_modules_plan_against_moto(terraform, moto_server, monkeypatch):
               "ingest_task_definition_arn": "arn:aws:ecs:us-east-1:123456789012:task-definition/pitchlake-ingest:3",
               "transform_task_definition_arn": "arn:aws:ecs:us-east-1:123456789012:task-definition/pitchlake-transform:3",
               "subnet_ids": "subnet-0a,subnet-0b", "security_group_ids": "sg-0c", "assign_public_ip": "DISABLED",
-              "container_name": "pitchlake"}
+              "container_name": "pitchlake", "bucket_name": "pitchlake-known"}
     assert json.loads(known) == json.loads(re.sub(r"\$\{(\w+)\}", lambda match: values[match[1]], rendered))
     assert planned["module.workflow.aws_scheduler_schedule.ingestion"]["schedule_expression"] == "cron(0 6 * * ? *)"

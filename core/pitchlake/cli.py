@@ -167,9 +167,16 @@ def _logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+RunOption = Annotated[str | None, typer.Option("--run", metavar="NAME", envvar="PITCHLAKE_RUN", show_envvar=True, help=(
+    "Plan the next stage of run NAME as batches of partitions for separate ingest tasks, written to the lake "
+    "under runs/NAME/ (next.json says what follows; summary.json once nothing is left); prints next.json. "
+    "The state machine sets it to the execution's name."))]
+
+
 @app.command()
 def plan(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], season: SeasonOption = [],
-         league: LeagueOption = [], as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
+         league: LeagueOption = [], as_json: JsonOption = False, verbose: VerboseOption = False,
+         run: RunOption = None) -> None:
     """Show what ingest would fetch, what it costs in API requests, and what is skipped and why;
     then, for the whole scope, what is still missing and how many days of the quota it takes."""
     from .planner import plan as make_plan
@@ -179,6 +186,9 @@ def plan(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], s
     loaded = _load(config)
     date = _ingestion_date()
     selection = _selection(loaded, endpoint, season, league)
+    if run is not None:
+        _plan_run(loaded, run, selection, date)
+        return
     try:
         lake = open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket)
         result = make_plan(loaded, registry().endpoints, lake, selection, date)
@@ -206,6 +216,22 @@ def plan(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], s
     console.print(_quota_text(quota), markup=False, highlight=False)
 
 
+def _plan_run(loaded, run: str, selection: Selection, date: str) -> None:
+    """``plan --run``: one planning step of a run split into tasks (:func:`pitchlake.work.plan_next`)."""
+    from .work import plan_next
+
+    try:
+        lake = open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket)
+        result = plan_next(loaded, registry().endpoints, lake, run, selection, date)
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.INVALID) from None
+    except LakeError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.FAILED) from None
+    print(json.dumps(result, indent=2))
+
+
 def _quota_text(quota) -> str:
     """The quota planner's figures for the whole scope (:class:`pitchlake.quota.Forecast`)."""
     days = quota.days
@@ -228,7 +254,13 @@ def _partition_text(partition: dict) -> str:
 def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [], season: SeasonOption = [],
            league: LeagueOption = [],
            max_requests: Annotated[int | None, typer.Option(metavar="N", help="Spend at most this many API requests.")] = None,
-           as_json: JsonOption = False, verbose: VerboseOption = False) -> None:
+           as_json: JsonOption = False, verbose: VerboseOption = False,
+           work: Annotated[str | None, typer.Option("--work", metavar="KEY", help=(
+               "Fetch exactly one batch of a work file `plan --run` wrote (its lake key, runs/NAME/work-I.json), at the "
+               "batch's share of the per-minute limit, and write the batch's summary next to it; with --batch. A stop "
+               "the next run resumes (the daily quota) then exits 0: the summary says it."))] = None,
+           batch: Annotated[int | None, typer.Option("--batch", metavar="N", help="The batch of --work to fetch (1, 2, ...).")] = None,
+           ) -> None:
     """Fetch what the lake is missing. Exit 0 when complete, 3 when stopped early (quota or
     --max-requests: rerun to resume), 1 on failure."""
     from .runner import ingest as run_ingest
@@ -236,6 +268,9 @@ def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [],
     _logging(verbose)
     loaded = _load(config)
     date = _ingestion_date()
+    if work is not None or batch is not None:
+        _ingest_batch(loaded, work, batch, endpoint or season or league, max_requests, as_json)
+        return
     selection = _selection(loaded, endpoint, season, league)
     signal.signal(signal.SIGTERM, _interrupt)  # a stopped container ends like Ctrl-C: cleanly
     try:
@@ -253,6 +288,31 @@ def ingest(config: ConfigOption = DEFAULT_CONFIG, endpoint: EndpointOption = [],
         raise typer.Exit(ExitCode.FAILED) from None
     _report(summary, as_json)
     raise typer.Exit(summary.exit_code)
+
+
+def _ingest_batch(loaded, work: str | None, batch: int | None, selected, max_requests: int | None, as_json: bool) -> None:
+    """``ingest --work KEY --batch N`` (:func:`pitchlake.work.run_batch`)."""
+    from .work import run_batch
+
+    if work is None or batch is None or selected:
+        err.print("--work and --batch go together, without --endpoint, --season or --league (the batch says what to fetch)",
+                  markup=False)
+        raise typer.Exit(ExitCode.INVALID)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        lake = open_lake(loaded.lake.uri, create_bucket=loaded.lake.create_bucket)
+        summary = run_batch(loaded, registry().endpoints, lake, work, batch, max_requests=max_requests)
+    except KeyboardInterrupt:
+        err.print("interrupted while planning; rerun to resume", markup=False)
+        raise typer.Exit(ExitCode.STOPPED) from None
+    except (MissingApiKey, LakeError, ApiError, ValueError) as exc:
+        if as_json:
+            print(json.dumps({"stopped_reason": f"fatal: {exc}"}))
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.FAILED) from None
+    _report(summary, as_json)
+    # A stop the next run resumes is recorded in the batch's summary: not a failed task to retry.
+    raise typer.Exit(ExitCode.OK if summary.exit_code == ExitCode.STOPPED else summary.exit_code)
 
 
 def _interrupt(signum, frame):

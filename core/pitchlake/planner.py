@@ -121,12 +121,19 @@ class Selection:
     endpoints: tuple[str, ...] = ()
     #: partition key -> the values admitted, as strings (the lake's keys are strings)
     partitions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: endpoint name -> exactly the partitions admitted (values in key order), for a run that must
+    #: fetch a given list (a batch of :mod:`pitchlake.work`); an endpoint not named is not restricted
+    exact: Mapping[str, Container[tuple[str, ...]]] = field(default_factory=dict)
 
     def admits(self, partition: Mapping[str, Any]) -> bool:
         """Keys the partition does not have (an endpoint keyed by league alone, for a filter
         on seasons), and keys with no values, do not restrict it."""
         return all(str(partition[key]) in values for key, values in self.partitions.items()
                    if values and key in partition)
+
+    def admits_exactly(self, name: str, values: tuple[str, ...]) -> bool:
+        """Whether :attr:`exact` admits the partition of endpoint ``name`` with these values."""
+        return name not in self.exact or values in self.exact[name]
 
 
 @dataclass(frozen=True)
@@ -718,7 +725,8 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str, only: Contai
     for derived in partitions:
         partition = {key: str(derived[key]) for key in endpoint.partition_keys}
         values = tuple(partition[key] for key in endpoint.partition_keys)
-        if not view.selection.admits(partition) or (only is not None and values not in only) \
+        if not view.selection.admits(partition) or not view.selection.admits_exactly(entry.name, values) \
+                or (only is not None and values not in only) \
                 or (phase is not None and not phase.admits(endpoint, partition)):
             continue
         state = states.get(values, PartitionState())

@@ -44,6 +44,7 @@ module "workflow" {
 
   name                 = var.name
   kms_key_arn          = module.lake.kms_key_arn
+  bucket_name          = module.lake.bucket_name
   cluster_arn          = module.compute.cluster_arn
   cluster_name         = module.compute.cluster_name
   task_definition_arns = module.compute.task_definition_arns

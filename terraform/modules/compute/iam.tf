@@ -8,6 +8,9 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
   raw_arn    = "${var.bucket_arn}/${var.raw_prefix}*"
+  # A run's work: the plan task's batches and next.json, the batches' summaries (pitchlake.work).
+  runs_prefix = "runs/"
+  runs_arn    = "${var.bucket_arn}/${local.runs_prefix}*"
 }
 
 data "aws_iam_policy_document" "ecs_tasks_trust" {
@@ -96,7 +99,8 @@ resource "aws_iam_role_policy" "execution" {
 # --- Task roles ------------------------------------------------------------------------------
 
 # Ingest plans from the lake and writes partitions: it may list and read under raw/ and create
-# objects there, and delete only its own scaffolding: the _pages/ checkpoints of a fetch once they
+# objects there, read and write a run's work under runs/ (the plan and ingest tasks of the state
+# machine), and delete only its own scaffolding: the _pages/ checkpoints of a fetch once they
 # are merged into data.json, and the _lease.json of a partition it fetched (or of a dead run).
 # The one data.json it may delete is a corrupt one, after copying it to _quarantine/ (the lake
 # protocol's quarantine, docs/design.md), and versioning keeps whatever a mistake would overwrite.
@@ -108,7 +112,7 @@ data "aws_iam_policy_document" "ingest" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = [var.raw_prefix, "${var.raw_prefix}*"]
+      values   = [var.raw_prefix, "${var.raw_prefix}*", "${local.runs_prefix}*"]
     }
   }
 
@@ -133,6 +137,14 @@ data "aws_iam_policy_document" "ingest" {
     sid       = "ReadAndWriteRawOnly"
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = [local.raw_arn]
+  }
+
+  statement {
+    # The cloud's runs (pitchlake plan --run, pitchlake ingest --work): work files, next.json,
+    # summaries; never deleted by the task (a lifecycle rule may expire them).
+    sid       = "ReadAndWriteTheRunsWork"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = [local.runs_arn]
   }
 
   statement {

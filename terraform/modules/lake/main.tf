@@ -117,6 +117,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
   }
 
   rule {
+    id     = "expire-runs"
+    status = "Enabled"
+    filter {
+      prefix = "runs/"
+    }
+    # Each Step Functions execution's work files and summaries (pitchlake.work): read while it runs,
+    # kept a while for whoever looks into a run, never read again.
+    expiration {
+      days = var.runs_days
+    }
+  }
+
+  rule {
     id     = "noncurrent-versions"
     status = "Enabled"
     filter {}

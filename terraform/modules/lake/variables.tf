@@ -30,3 +30,9 @@ variable "snowflake_notification_channel" {
   type        = string
   default     = null
 }
+
+variable "runs_days" {
+  description = "Days the work files and summaries of each state machine execution (runs/) are kept."
+  type        = number
+  default     = 30
+}

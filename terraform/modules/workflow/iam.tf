@@ -1,5 +1,7 @@
 # The state machine may start these two task definitions in this cluster, hand ECS their roles,
-# and watch the tasks to completion (.sync); the schedule may start this state machine. Nothing else.
+# watch the tasks to completion (.sync), read the runs' work the plan task writes (runs/ of the
+# lake), and start its own child executions (the distributed Map); the schedule may start this
+# state machine. Nothing else.
 
 data "aws_iam_policy_document" "states_trust" {
   statement {
@@ -83,23 +85,37 @@ data "aws_iam_policy_document" "state_machine" {
     resources = ["*"]
   }
 
-  # A distributed Map runs each partition as a child execution of this same state machine.
-  dynamic "statement" {
-    for_each = local.rendered.distributed_map ? [1] : []
-    content {
-      sid       = "StartChildExecutions"
-      actions   = ["states:StartExecution"]
-      resources = [local.state_machine_arn]
+  statement {
+    # next.json and the Map's items, which the plan task writes under runs/ (the ItemReader and
+    # the aws-sdk:s3:getObject task); nothing else of the lake, and no write.
+    sid       = "ReadTheRunsWork"
+    actions   = ["s3:GetObject"]
+    resources = [local.runs_arn]
+  }
+
+  statement {
+    sid       = "DecryptTheRunsWork"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
     }
   }
 
-  dynamic "statement" {
-    for_each = local.rendered.distributed_map ? [1] : []
-    content {
-      sid       = "WatchChildExecutions"
-      actions   = ["states:DescribeExecution", "states:StopExecution"]
-      resources = [local.execution_arns]
-    }
+  # The distributed Map (always: it reads its items from S3) runs each batch as a child execution
+  # of this same state machine.
+  statement {
+    sid       = "StartChildExecutions"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "WatchChildExecutions"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = [local.execution_arns]
   }
 }
 

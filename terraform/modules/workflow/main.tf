@@ -1,6 +1,7 @@
 # The ingestion workflow: the state machine `pitchlake render stepfunctions` rendered from
 # config/endpoints.json (state_machine.asl.json, committed; never edited by hand), the role it runs
-# as, its logs, and the schedule that starts it.
+# as, its logs, and the schedule that starts it. The definition names no partition: a plan task
+# writes each run's work to the lake (runs/<execution name>/), and the state machine reads it there.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -15,6 +16,8 @@ locals {
   # Known before the state machine exists, so that its own role can name it without a cycle.
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${var.name}"
   execution_arns    = "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${var.name}/*"
+  # Where the plan task writes each run's work: the state machine reads next.json and the Map's items there.
+  runs_arn = "arn:${local.partition}:s3:::${var.bucket_name}/${local.rendered.runs_folder}/*"
 }
 
 resource "aws_cloudwatch_log_group" "state_machine" {
@@ -41,6 +44,7 @@ resource "aws_sfn_state_machine" "ingestion" {
     security_group_ids            = join(",", var.security_group_ids)
     assign_public_ip              = var.assign_public_ip ? "ENABLED" : "DISABLED"
     container_name                = var.container_name
+    bucket_name                   = var.bucket_name
   })))
 
   # ERROR logs every failed task, caught ones included, with its input (the partition); ALL would

@@ -4,7 +4,12 @@ variable "name" {
 }
 
 variable "kms_key_arn" {
-  description = "Encrypts the state machine's log group and the schedule."
+  description = "Encrypts the state machine's log group and the schedule; also the lake's key, to read the runs' work."
+  type        = string
+}
+
+variable "bucket_name" {
+  description = "The lake bucket: the plan task writes each run's work under runs/ there, and the state machine reads it (next.json, the Map's items)."
   type        = string
 }
 
