@@ -1,6 +1,8 @@
 """Unit tests of single functions of the client: the error taxonomy, the retry policy and the rate limiter's
 arithmetic. Everything that crosses HTTP is tested against the sandbox in test_ingest*.py."""
 
+import threading
+
 import pytest
 
 from pitchlake.client import (
@@ -149,8 +151,38 @@ def test_budget_stops_at_max_requests_and_at_the_daily_quota():
     daily.reserve()
     daily.settle(sent=True, day_remaining=1)
     daily.reserve()
+    daily.settle(sent=True, day_remaining=0)
     with pytest.raises(BudgetExhausted) as stopped:
         daily.reserve()
+    assert stopped.value.reason == "daily_quota"
+
+
+def test_the_last_requests_of_the_day_wait_for_those_in_flight_instead_of_stopping():
+    """Two requests in flight, and an answer to a later one that the server counted after both
+    says 2 are left: they may be those two, or not. A third worker waits for their answers: here
+    they say 2 are left, so it sends; once the server says 0, the next one stops. Stopping at once
+    ended some days of a backfill 2-3 requests early (bench_backfill)."""
+    budget = Budget()
+    budget.reserve()
+    budget.settle(sent=True, day_remaining=10)
+    budget.reserve()
+    budget.reserve()
+    budget.reserve()  # three in flight; the third is answered first,
+    budget.settle(sent=True, day_remaining=2)  # the server had counted all three: two in flight
+    outcome: list[str] = []
+    waiting = threading.Thread(target=lambda: (budget.reserve(), outcome.append("sent")))
+    waiting.start()
+    waiting.join(0.2)
+    assert waiting.is_alive() and not outcome, "2 left and 2 in flight: it waits for their answers"
+    budget.settle(sent=True, day_remaining=3)
+    budget.settle(sent=True, day_remaining=4)
+    waiting.join(5)
+    assert outcome == ["sent"] and (budget.day_remaining, budget.reserved) == (2, 1)
+    budget.settle(sent=True, day_remaining=1)
+    budget.reserve()
+    budget.settle(sent=True, day_remaining=0)
+    with pytest.raises(BudgetExhausted) as stopped:
+        budget.reserve()
     assert stopped.value.reason == "daily_quota"
 
 

@@ -285,17 +285,25 @@ class Budget:
         #: reserved and not yet settled (in flight)
         self.reserved = 0
         self.day_remaining: int | None = None
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
 
     def reserve(self) -> None:
-        with self._lock:
-            if self.max_requests is not None and self.used + self.reserved >= self.max_requests:
-                raise BudgetExhausted("max_requests")
-            if self.day_remaining is not None and self.day_remaining - self.reserved <= 0:
-                raise BudgetExhausted("daily_quota")
-            if self.keep and self.day_remaining is not None and self.day_remaining - self.reserved <= self.keep:
-                raise BudgetExhausted("daily_quota_kept")
-            self.reserved += 1
+        """Counting the requests in flight as not yet in the server's count keeps the quota safe,
+        but the server may have counted some already (it answered a later one, whose count we
+        hold): where that leaves no room, wait for their answers and look again, rather than end
+        the day with its last requests unspent (bench_backfill: 97-98 of 100 on some days, a
+        backfill day longer)."""
+        with self._changed:
+            while True:
+                if self.max_requests is not None and self.used + self.reserved >= self.max_requests:
+                    raise BudgetExhausted("max_requests")
+                left = None if self.day_remaining is None else self.day_remaining - self.reserved
+                if left is None or left > self.keep:
+                    self.reserved += 1
+                    return
+                if not self.reserved:
+                    raise BudgetExhausted("daily_quota" if left <= 0 else "daily_quota_kept")
+                self._changed.wait()
 
     def settle(self, sent: bool, day_remaining: int | None = None) -> None:
         """End a reservation: ``sent`` spends it, otherwise it is given back. ``day_remaining``
@@ -303,7 +311,7 @@ class Budget:
         sent before it), so it replaces ours rather than adding to it. Answers may be read out of
         order, so the smallest count wins; counting down as well would count each reordered
         request twice and end every day a few requests early."""
-        with self._lock:
+        with self._changed:
             self.reserved -= 1
             if sent:
                 self.used += 1
@@ -311,6 +319,7 @@ class Budget:
                     self.day_remaining = day_remaining if self.day_remaining is None else min(self.day_remaining, day_remaining)
                 elif self.day_remaining is not None:
                     self.day_remaining -= 1
+            self._changed.notify_all()
 
 
 class BudgetExhausted(Exception):
