@@ -14,7 +14,7 @@ least (one per page, one per 20 matches): a backfill spread over days fetches no
 The sandbox's minute is not the Free plan's 10 requests (that would make each day ten minutes of
 waiting): the figure is days of quota, not wall time.
 
-    .venv/bin/python bench/bench_backfill.py
+    .venv/bin/python bench/bench_backfill.py [--warm /tmp/warm] [--forecast]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -83,15 +84,24 @@ def run_day(folder: Path, day: dt.date, seasons) -> tuple[dict, Sandbox]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--warm", type=Path, help="keep the lake of the four weeks before the backfill here, and "
+                                                     "start from it when it is there (the forecast alone: --forecast)")
+    parser.add_argument("--forecast", action="store_true", help="print the planner's figure and stop")
     args = parser.parse_args()
     os.environ["FOOTBALL_API_KEY"] = KEY
     endpoints = registry().endpoints
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        day = WARM_UP
-        while day < START:
-            run_day(folder, day, (CURRENT,))
-            day += dt.timedelta(days=1)
+        day = START
+        if args.warm and (args.warm / "lake").is_dir():
+            shutil.copytree(args.warm / "lake", folder / "lake")
+        else:
+            day = WARM_UP
+            while day < START:
+                run_day(folder, day, (CURRENT,))
+                day += dt.timedelta(days=1)
+            if args.warm:
+                shutil.copytree(folder / "lake", args.warm / "lake")
         seasons = (*CLOSED, CURRENT)
         config = load_config(write_config(folder / "config.json", base_url="http://127.0.0.1:9",
                                           lake_uri=f"file://{folder}/lake", seasons=seasons, leagues=LEAGUES,
@@ -99,6 +109,9 @@ def main() -> None:
         lake = open_lake(config.lake.uri)
         figure = forecast(config, endpoints, lake, plan(config, endpoints, lake, Selection(), START.isoformat()),
                           START.isoformat())
+        print(f"forecast: {json.dumps(figure.to_json())}", file=sys.stderr, flush=True)
+        if args.forecast:
+            return
         days, spent, stale, over = 0, 0, [], []
         while True:
             started = time.monotonic()
@@ -128,6 +141,10 @@ def main() -> None:
          "value": days, "unit": "days", "reference": f"the quota planner's figure on day 1: {figure.days} "
                                                       f"({figure.backfill} requests, {figure.daily:.1f} a day for the current season)",
          "ratio": round(days / figure.days, 3) if figure.days else None, "goal": "equal", "met": days == figure.days},
+        {"figure": f"requests the current season spent over those {days} days", "value": current, "unit": "requests",
+         "reference": f"the quota planner's days ahead: {sum(figure.needs[:days])}",
+         "ratio": round(current / sum(figure.needs[:days]), 3) if sum(figure.needs[:days]) else None,
+         "goal": "-", "met": None},
         {"figure": "days a current league table lagged the API during the backfill", "value": len(stale),
          "unit": "league-days", "reference": "0", "ratio": None, "goal": "0", "met": not stale},
         {"figure": f"requests the backfill spent on the closed seasons ({len(closed_keys)} partitions)",

@@ -4,6 +4,7 @@ whole scope still costs in days of the quota. The sandbox serves, the file lake 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -44,26 +45,27 @@ def test_a_budget_goes_to_the_current_season_first_then_to_the_newest_closed_one
 
 
 def test_plan_shows_what_the_whole_scope_still_costs_in_days_of_the_quota(tmp_path, sandbox_factory, api_key):
-    """An empty lake, 20 requests a day, the current season 2024 and two closed ones: today the
-    current season needs its 30 requests (players: the 26 pages the endpoint declares), so the
-    first day leaves the backfill nothing; every later day leaves it 20 less what the current season
-    needs on an average day as the endpoints declare it (fixtures and the table every day, leagues
-    and teams weekly, 26 pages of players monthly). Once a season is in the lake, its page count is
-    what a season costs."""
+    """An empty lake, 20 requests a day, the current season 2024 and two closed ones. Today the
+    current season needs its 30 requests (players: the 26 pages the endpoint declares): the quota
+    takes 20 of them and the run of the next day the 10 left, before the backfill. Each day after,
+    fixtures and the table (no calendar in the lake yet tells when a match is played: every day, an
+    upper bound) leave the backfill 18, and on the eighth day leagues and teams are due again (weekly).
+    So 58 requests of closed seasons take 5 days: 0 + 8 + 18 + 18 + 18 (of which 14). Once a season
+    is in the lake, its page count is what a season costs."""
     rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake", endpoints=[*ENDPOINTS, "players"],
               config={"seasons": (2022, 2023, 2024), "current_season": 2024, "per_day": 20})
     shown = subprocess.run([sys.executable, "-m", "pitchlake", "plan", "--json", "--config", str(rig.config_path)],
                            capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert shown.returncode == 0, shown.stderr
     quota = json.loads(shown.stdout)["quota"]
-    daily = 1 + 1 + 1 / 7 + 1 / 7 + 26 / 30
-    assert quota["today"] == 1 + 1 + 1 + 1 + 26 and quota["daily"] == round(daily, 2)
+    assert quota["today"] == 1 + 1 + 1 + 1 + 26 and quota["needs"][:8] == [30, 2, 2, 2, 2, 2, 2, 4]
+    assert quota["daily"] == 2
     assert quota["order"] == [{"phase": "closed, season 2023", "requests": 29}, {"phase": "closed, season 2022", "requests": 29}]
-    assert quota["backfill"] == 58 and quota["days"] == 1 + -(-58 // (20 - daily)) == 5
+    assert quota["backfill"] == 58 and quota["days"] == 5
 
     text = subprocess.run([sys.executable, "-m", "pitchlake", "plan", "--config", str(rig.config_path)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120).stdout
-    assert ("whole scope, at 20 requests a day: the partitions still changing need 30 today and 3.2 on an average "
+    assert ("whole scope, at 20 requests a day: the partitions still changing need 30 today and 2.0 on an average "
             "day; 58 requests of closed partitions are missing: 5 day(s)") in text
     assert "in this order: closed, season 2023 (29), closed, season 2022 (29)" in text
 
@@ -130,3 +132,35 @@ def test_a_closed_season_is_estimated_from_its_own_leagues_nearest_season(tmp_pa
             if task.name == "players" and task.partition["season"] == "2023"} == {"39": pages[39], "140": pages[140]}
     quota = forecast(rig.config, endpoints, rig.lake, full, "2025-01-26")
     assert quota.groups == [("closed, season 2023", 2 + 2 + pages[39] + pages[140] + 19 + 16)]
+
+
+def test_the_days_ahead_follow_the_calendar_of_the_current_season(tmp_path, sandbox_factory, api_key):
+    """A (synthetic) La Liga 2024, mid-season (26 January 2025), fetched today: on each day ahead the
+    planner expects its fixtures (daily), the table and one batch of details per 20 matches on the
+    day after each matchday (as the lake's fixtures schedule the matches), leagues, teams and the
+    table weekly at the latest, and the pages of players a month after today. Counted here from
+    the fixtures themselves, day by day."""
+    rig = Rig(tmp_path, sandbox_factory, f"file://{tmp_path}/lake",
+              endpoints=["leagues", "teams", "fixtures", "fixture_details", "standings", "players"],
+              config={"seasons": (2024,), "leagues": (140,), "current_season": 2024})
+    assert rig.ingest().exit_code == 0
+    files = rig.data_files()
+    fixtures = next(body for key, body in files.items() if key.startswith("raw/fixtures/"))
+    pages = next(body for key, body in files.items() if key.startswith("raw/players/"))["paging"]["total"]
+    today = dt.date(2025, 1, 26)
+    seen: dict[int, int] = {}  # day ahead -> matches first seen finished then
+    for item in fixtures["response"]:
+        if item["fixture"]["status"]["short"] in ("NS", "TBD"):
+            day = (dt.date.fromisoformat(item["fixture"]["date"][:10]) + dt.timedelta(days=1) - today).days
+            seen[day] = seen.get(day, 0) + 1
+    expected, table = [], 0
+    for day in range(1, 40):
+        table = day if seen.get(day) or day - table >= 7 else table
+        expected.append(1 + (table == day) + -(-seen.get(day, 0) // 20) + 2 * (day % 7 == 0) + pages * (day == 30))
+    assert len(seen) > 5, "matchdays ahead"
+
+    endpoints = registry().endpoints
+    quota = forecast(rig.config, endpoints, rig.lake, plan(rig.config, endpoints, rig.lake, Selection(), "2025-01-26"),
+                     "2025-01-26")
+    assert quota.today == 0 and quota.needs[0] == 0
+    assert quota.needs[1:40] == expected

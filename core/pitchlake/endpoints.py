@@ -132,6 +132,14 @@ class Endpoint:
     #: partition is then fetched again when it changed, and otherwise once :attr:`refresh` old:
     #: a league table after a match of it finished, not every day.
     changed: Callable[..., str | None] | None = field(default=None, compare=False)
+    #: ``expected_changes(context, partition) -> list of ISO dates | None``: the days on which a
+    #: partition still changing is expected to change, one entry per change, as the calendar its
+    #: sources hold tells (the matches of a league season still to be played: the day a daily
+    #: ingest first sees each finished). The quota planner (:mod:`pitchlake.quota`) lays out the
+    #: days ahead with it: a :attr:`changes_with` endpoint is fetched again on each such day (on
+    #: its period otherwise), a batched one fetches each day's changes. None (no hook, or the lake
+    #: cannot tell yet): it may change any day, an upper bound.
+    expected_changes: Callable[..., list[str] | None] | None = field(default=None, compare=False)
     #: Partition key -> the list of the config's ``scope`` that enumerates it (a ``scope``
     #: endpoint's keys not named here need a ``partitions`` override in the config).
     scope_keys: Mapping[str, str] = field(default_factory=dict)

@@ -638,7 +638,7 @@ def fetch_requests(endpoint: Endpoint, document: Any) -> int:
     return 1
 
 
-def _estimate_pages(view: LakeView, name: str, endpoint: Endpoint, partition: dict, state: PartitionState) -> int:
+def estimate_pages(view: LakeView, name: str, endpoint: Endpoint, partition: dict, state: PartitionState) -> int:
     """Pages of a paginated partition, from its last complete fetch if there is one (a corrupt
     one gives way to the fetch before it), else what the endpoint's fetches typically take."""
     values = tuple(partition[key] for key in endpoint.partition_keys)
@@ -756,7 +756,7 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str, only: Contai
         if resume:
             done = state.pages[resume]
             reason = f"resume: {len(done)} page(s) already in the lake"
-            remaining = max(_estimate_pages(view, entry.name, endpoint, partition, state) - len(done), 1)
+            remaining = max(estimate_pages(view, entry.name, endpoint, partition, state) - len(done), 1)
             plan.tasks.append(Task(entry.name, endpoint, partition, resume, reason, params, [], set(done), remaining))
             continue
         if state.complete:
@@ -771,7 +771,7 @@ def plan_endpoint(view: LakeView, entry: EndpointConfig, date: str, only: Contai
                 continue
         else:
             reason = "new"
-        pages = _estimate_pages(view, entry.name, endpoint, partition, state) if endpoint.paginated else 1
+        pages = estimate_pages(view, entry.name, endpoint, partition, state) if endpoint.paginated else 1
         plan.tasks.append(Task(entry.name, endpoint, partition, date, reason, params, estimated_requests=pages))
     for task in plan.tasks:  # the leases the runner will read to take them
         values = tuple(task.partition[key] for key in endpoint.partition_keys)

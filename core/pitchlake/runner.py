@@ -347,8 +347,9 @@ class Runner:
 
     def _kept_for_changing(self, date: str) -> int:
         """What the partitions still changing need of today's quota, for a run narrowed to a part
-        of the scope to leave them before it backfills closed ones: the larger of what the lake says
-        they need today (those this run selected are fetched by now) and their average day."""
+        of the scope to leave them before it backfills closed ones: the quota planner's first day
+        (what the lake says they need today, those this run selected being fetched by now, and what
+        follows from it: the table and the details of yesterday's matches)."""
         full = plan(self.config, self.endpoints, self.lake, Selection(), date, facts=self._facts)
         needs = forecast(self.config, self.endpoints, self.lake, full, date)
         keep = needs.first_day

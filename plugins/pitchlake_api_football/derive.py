@@ -133,6 +133,31 @@ def _fixture_count(envelope: Mapping[str, Any]) -> int:
     return len(envelope.get("response") or [])
 
 
+#: Statuses of a match that will not be played on the date the fixtures give: postponed,
+#: cancelled, abandoned, suspended, interrupted. Its new date is not known yet: no change is expected.
+CALLED_OFF_STATUSES = frozenset({"PST", "CANC", "ABD", "SUSP", "INT"})
+
+
+def matches_ahead(ctx: DeriveContext, partition: Mapping[str, str]) -> list[str] | None:
+    """The days a league season's data (a team's, given ``team_id``) is expected to change, for
+    the quota planner: one per match still to finish, as the lake's newest fixtures of the league
+    season schedule it, on the day after its kick-off (the shipped schedule's ingest at 06:00 UTC
+    sees the evening's matches finished the next morning); a match due before the plan's day and
+    not yet seen finished, on the plan's day. None when the lake has no fixtures of it."""
+    now = ctx.fetch_as_of("fixtures", partition)
+    if now is None:
+        return None
+    team = int(partition["team_id"]) if "team_id" in partition else None
+    matches = ctx.cached(("matches", partition["season"], partition["league_id"], now[0]), lambda: _matches(now[1]))
+    days = []
+    for _, status, kickoff, home, away in matches:
+        if status in FINISHED_STATUSES or status in CALLED_OFF_STATUSES or team not in (None, home, away):
+            continue
+        seen = (dt.date.fromisoformat(kickoff) + dt.timedelta(days=1)).isoformat()
+        days.append(max(seen, ctx.date))
+    return days
+
+
 # --- the rest of the catalogue -----------------------------------------------------------------
 
 #: Statuses of a match that has not kicked off: not started, time to be defined. Postponed,

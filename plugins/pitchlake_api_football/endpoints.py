@@ -82,6 +82,7 @@ ENDPOINTS: tuple[ApiFootballEndpoint, ...] = (
         item_schema=_schema("fixture_details"), extra_params=frozenset({"timezone"}),
         partition_source="derived", derive=derive.finished_fixtures_without_details, depends_on=("fixtures",),
         batch_param="ids", batch_size=IDS_PER_REQUEST, estimate=derive.details_batches,
+        expected_changes=derive.matches_ahead,
         expected_requests=19,  # a closed season of 20 clubs: 380 matches
         # one answer holds all four: worth its credit if the league covers any of them
         coverage_flag=("fixtures.events", "fixtures.lineups", "fixtures.statistics_fixtures", "fixtures.statistics_players"),
@@ -91,6 +92,7 @@ ENDPOINTS: tuple[ApiFootballEndpoint, ...] = (
         name="standings", path="standings", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("standings"), coverage_flag="standings",
         refresh="weekly", changes_with="fixtures", changed=derive.matches_finished_since,
+        expected_changes=derive.matches_ahead,
         description="The league table(s) of a league season.",
     ),
     ApiFootballEndpoint(
@@ -165,12 +167,14 @@ ENDPOINTS: tuple[ApiFootballEndpoint, ...] = (
         name="players_topscorers", path="players/topscorers", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("players_topscorers"), coverage_flag="top_scorers",
         refresh="weekly", changes_with="fixtures", changed=derive.matches_finished_since,
+        expected_changes=derive.matches_ahead,
         description="The 20 best scorers of a league season, with their season statistics.",
     ),
     ApiFootballEndpoint(
         name="players_topassists", path="players/topassists", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("players_topassists"), coverage_flag="top_assists",
         refresh="weekly", changes_with="fixtures", changed=derive.matches_finished_since,
+        expected_changes=derive.matches_ahead,
         description="The 20 best assist providers of a league season, with their season statistics.",
     ),
     ApiFootballEndpoint(
@@ -178,12 +182,14 @@ ENDPOINTS: tuple[ApiFootballEndpoint, ...] = (
         params=BY_SEASON_LEAGUE, item_schema=_schema("players_topyellowcards"),
         coverage_flag="top_cards",  # the coverage has one flag for both card lists
         refresh="weekly", changes_with="fixtures", changed=derive.matches_finished_since,
+        expected_changes=derive.matches_ahead,
         description="The 20 players of a league season with the most yellow cards, with their season statistics.",
     ),
     ApiFootballEndpoint(
         name="players_topredcards", path="players/topredcards", partition_keys=SEASON_LEAGUE, params=BY_SEASON_LEAGUE,
         item_schema=_schema("players_topredcards"), coverage_flag="top_cards",
         refresh="weekly", changes_with="fixtures", changed=derive.matches_finished_since,
+        expected_changes=derive.matches_ahead,
         description="The 20 players of a league season with the most red cards, with their season statistics.",
     ),
     # -- by team
@@ -203,6 +209,7 @@ ENDPOINTS: tuple[ApiFootballEndpoint, ...] = (
         # a team's numbers move when it played: fetched again the day after a match of its own
         # finished, weekly at the latest; a closed season's once
         refresh="weekly", changes_with="fixtures", changed=derive.team_matches_finished_since,
+        expected_changes=derive.matches_ahead,
         description="A team's statistics in a league season: results, goals by minute, lineups, cards (one object).",
     ),
     # -- by match: derived from the matches of the scope's league seasons in the lake
