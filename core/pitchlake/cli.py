@@ -463,12 +463,11 @@ def transform(config: ConfigOption = DEFAULT_CONFIG,
                   "is built again only if still new", markup=False)
     # dbt prints only its errors (--quiet), in colour only on a terminal; the summary says the rest.
     args = ["--quiet"] if sys.stdout.isatty() else ["--quiet", "--no-use-colors"]
-    # The league seasons the tests of the models keyed by league season read, when narrowed: the
-    # only --vars of the run (dbt takes one).
-    if plan.dbt_vars():
-        args += ["--vars", json.dumps(plan.dbt_vars(), separators=(",", ":"))]
+    # The league seasons the tests of the models keyed by league season read, when narrowed: in
+    # the environment, not --vars, which would make dbt parse the whole project again.
     started = time.time()
-    status = run_dbt(loaded, target=target, select=plan.select, full_refresh=full_refresh, args=args)
+    status = run_dbt(loaded, target=target, select=plan.select, full_refresh=full_refresh, args=args,
+                     env=plan.dbt_env())
     summary = build_summary(dbt_project_dir(loaded), started)
     if summary is not None:
         (out if status == 0 else err).print(summary, markup=False, highlight=False)

@@ -17,7 +17,8 @@ started (:func:`record_transform`), and the next one builds what is downstream o
 files were added or removed since. The build's generic data tests on the models keyed by league
 season read only the league seasons of those files (``season=.../league_id=...``; files keyed
 otherwise, leagues' and venues', are read by no such model): :attr:`TransformPlan.league_seasons`,
-the dbt var :data:`TESTED_LEAGUE_SEASONS_VAR`, ``dbt/macros/tests_where.sql``.
+the environment variable :data:`TESTED_LEAGUE_SEASONS_ENV` (or the dbt var
+:data:`TESTED_LEAGUE_SEASONS_VAR`, as Dagster passes it), ``dbt/macros/tests_where.sql``.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def run_dbt(config, target: str = "dev", select: str | Sequence[str] | None = No
     generated dbt sources do not match the config (regenerate them with ``pitchlake render dbt``).
 
     ``select`` is a dbt selector or a list of them; ``args`` go to dbt as they are (e.g.
-    ``["--vars", "{lookback_days: 7}"]``); ``env`` adds to the environment (e.g. ``SNOWFLAKE_*``)."""
+    ``["--vars", "{lookback_days: 7}"]``); ``env`` adds to the environment (e.g. ``SNOWFLAKE_*``,
+    :meth:`TransformPlan.dbt_env`)."""
     started = start_dbt(config, target, select, full_refresh, args, command=command, project_dir=project_dir,
                         check_sources=check_sources, env=env)
     return started if isinstance(started, int) else started.wait()
@@ -123,6 +125,8 @@ def start_dbt(config, target: str = "dev", select: str | Sequence[str] | None = 
                 print(problem, file=sys.stderr)
             return ExitCode.INVALID
     run_env = dbt_env(config)
+    # a value left in the caller's environment would narrow the tests of a build not given any
+    run_env.pop(TESTED_LEAGUE_SEASONS_ENV, None)
     run_env.update(env or {})
     if target == "dev":
         Path(run_env["PITCHLAKE_DUCKDB"]).parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +144,14 @@ _SEASON = re.compile(r"/season=(\d+)/")
 #: The dbt var that narrows the generic data tests of the models keyed by league season
 #: (``dbt/macros/tests_where.sql``) to a list of ``[league_id, season]``.
 TESTED_LEAGUE_SEASONS_VAR = "pitchlake_tested_league_seasons"
+
+
+#: The environment variable that carries :data:`TESTED_LEAGUE_SEASONS_VAR` to dbt in its place
+#: (``dbt/macros/tests_where.sql`` reads either, the var first): dbt parses the whole project again
+#: whenever its ``--vars`` differ from the last run's (seconds, more than a small build takes), and
+#: the league seasons differ from one build to the next; the macro reads the variable only when
+#: the tests run, which leaves dbt's partial parsing alone.
+TESTED_LEAGUE_SEASONS_ENV = "PITCHLAKE_TESTED_LEAGUE_SEASONS"
 
 
 def state_key(target: str) -> str:
@@ -182,7 +194,7 @@ class TransformPlan:
     ``league_seasons``: the ``(league_id, season)`` pairs of the ``data.json`` files added or
     removed since the state in the tables partitioned by league season (and of the builds left
     unfinished); the generic data tests of the models keyed by league season then read only these
-    (:meth:`dbt_vars`). ``()``: every test reads everything (a full build, an explicit
+    (:meth:`dbt_env`, :meth:`dbt_vars`). ``()``: every test reads everything (a full build, an explicit
     ``--select``, no league season's file among the changes)."""
 
     select: list[str] | None
@@ -204,6 +216,14 @@ class TransformPlan:
         if not self.league_seasons:
             return {}
         return {TESTED_LEAGUE_SEASONS_VAR: [list(pair) for pair in self.league_seasons]}
+
+    def dbt_env(self) -> dict[str, str]:
+        """The same league seasons as an environment variable (:data:`TESTED_LEAGUE_SEASONS_ENV`):
+        dbt parses the whole project again whenever ``--vars`` differ from its last run's (6 s
+        on the shipped project, more than a day's build), and these differ from build to build."""
+        if not self.league_seasons:
+            return {}
+        return {TESTED_LEAGUE_SEASONS_ENV: json.dumps([list(pair) for pair in self.league_seasons], separators=(",", ":"))}
 
 
 #: What a dbt project holds that is not its source: dbt's own output and installed packages.

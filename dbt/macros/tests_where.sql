@@ -14,11 +14,12 @@
   see them. Unlike dbt's `dbt_subquery`, the subquery has no alias (DuckDB and Snowflake need
   none): tests that alias their model (`relationships_composite`: `{{ model }} as child`) work.
 
-  `pitchlake transform` sets the var to the league seasons of the lake files added or removed
-  since its last successful build in the tables partitioned by league season
-  (`season=.../league_id=...`, the only tables these models read): the rows of the other league
-  seasons were tested when they were built and no build since has changed them. Unset (a full
-  build, --full-refresh, an explicit --select, dbt run by hand), every test reads everything.
+  `pitchlake transform` sets PITCHLAKE_TESTED_LEAGUE_SEASONS (Dagster the var, below) to the league
+  seasons of the lake files added or removed since its last successful build in the tables
+  partitioned by league season (`season=.../league_id=...`, the only tables these models read): the
+  rows of the other league seasons were tested when they were built and no build since has changed
+  them. Unset (a full build, --full-refresh, an explicit --select, dbt run by hand), every test
+  reads everything.
   Singular tests (tests/*.sql: the reconciliations with the API) do not go through this macro:
   they always read every finished season.
 
@@ -28,6 +29,13 @@
 #}
 {% macro get_where_subquery(relation) -%}
   {%- set tested = var('pitchlake_tested_league_seasons', none) -%}
+  {#- `pitchlake transform` passes the list in PITCHLAKE_TESTED_LEAGUE_SEASONS (JSON) instead of --vars:
+      dbt parses the whole project again whenever --vars change, and they would change with every
+      build. Read only when the tests run (`execute`): an env var read while parsing would make dbt
+      parse the files that read it again whenever it changes. -#}
+  {%- if tested is none and execute -%}
+    {%- set tested = fromjson(env_var('PITCHLAKE_TESTED_LEAGUE_SEASONS', '') or 'null') -%}
+  {%- endif -%}
   {%- set name = (relation.identifier or '') | lower -%}
   {%- if tested and name in var('league_season_models', []) -%}
     {%- set league_seasons = [] -%}

@@ -127,6 +127,106 @@
 {%- endmacro %}
 
 
+{#-
+  `unnest_json` and `json_fields` in one: a select statement with one row per element of the JSON
+  array at `path` of column `expr` of `relation` (the whole column when path is none), with the
+  `columns` of the relation, the `fields` of the element (as `json_fields` takes them: (path, type,
+  column name)) and its 0-based position as `<alias>_index`; not the element itself. Same rows and
+  values as `unnest_json` followed by `json_fields` on `<alias>` (what other adapters run).
+
+  DuckDB parses each document once: `json_transform` reads the array and, of each element, only
+  the fields, into a LIST of STRUCT, which is unnested. `unnest_json` then `json_fields` serialize
+  every element back to JSON text and parse it again: twice the work on large documents (the
+  fixture details, the players of a match). Scalars are read as text (VARCHAR), then cast as
+  `json_fields` casts them: json_transform writes a value as json_extract_string does (strings
+  unquoted, numbers as JSON writes them, objects and arrays as JSON text), so every value matches.
+-#}
+{% macro unnest_json_fields(relation, expr, path, columns, alias, fields) -%}
+  {{ return(adapter.dispatch('unnest_json_fields', 'pitchlake')(relation, expr, path, columns, alias, fields)) }}
+{%- endmacro %}
+
+{% macro default__unnest_json_fields(relation, expr, path, columns, alias, fields) -%}
+  select
+    {%- for column in columns %}
+    {{ column }},
+    {%- endfor %}
+    {{ pitchlake.json_fields(alias, fields) }},
+    {{ alias }}_index
+  from (
+    {{ pitchlake.unnest_json(relation, expr, path, columns, alias) }}
+  ) as {{ relation }}
+{%- endmacro %}
+
+{% macro duckdb__unnest_json_fields(relation, expr, path, columns, alias, fields) -%}
+  {%- set element = {} -%}
+  {%- set documents = [] -%}
+  {%- for field_path, type, name in fields -%}
+    {%- set keys = field_path.split('.') -%}
+    {%- set node = [element] -%}
+    {%- for key in keys[:-1] -%}
+      {%- if node[-1][key] is string -%}
+        {%- do exceptions.raise_compiler_error("unnest_json_fields: '" ~ field_path ~ "' is inside another field") -%}
+      {%- endif -%}
+      {%- if key not in node[-1] -%}{%- do node[-1].update({key: {}}) -%}{%- endif -%}
+      {%- do node.append(node[-1][key]) -%}
+    {%- endfor -%}
+    {%- if keys[-1] in node[-1] -%}
+      {%- do exceptions.raise_compiler_error("unnest_json_fields: '" ~ field_path ~ "' twice, or with fields inside it") -%}
+    {%- endif -%}
+    {%- do node[-1].update({keys[-1]: 'JSON' if type | lower == 'json' else 'VARCHAR'}) -%}
+    {%- if type | lower == 'json' -%}{%- do documents.append(name) -%}{%- endif -%}
+  {%- endfor -%}
+  {#- The structure json_transform reads: the element's fields, in a list, at `path`. -#}
+  {%- set structure = [[element]] -%}
+  {%- for key in (path.split('.') | reverse if path else []) -%}
+    {%- do structure.append({key: structure[-1]}) -%}
+  {%- endfor -%}
+  {%- set array_path = pitchlake.json_path(path) if path else '$' -%}
+  select
+    {%- for column in columns %}
+    {{ column }},
+    {%- endfor %}
+    {%- for field_path, type, name in fields %}
+      {%- set value -%}
+        {{ alias }}{% for key in field_path.split('.') %}[{{ pitchlake.sql_string(key) }}]{% endfor %}
+      {%- endset %}
+      {%- if type | lower == 'json' %}
+    {#- json_transform reads a JSON null as NULL where json_extract gives JSON 'null': the rows
+        without a document (null, or no such key) read it again with json_extract from their
+        element; coalesce evaluates that for those rows only #}
+    coalesce({{ value }}, json_extract(__document, '{{ array_path }}[' || {{ alias }}_index || ']{{ pitchlake.json_path(field_path)[1:] }}')) as {{ name }},
+      {%- elif type | lower in ('varchar', 'string', 'text') %}
+    {{ value }} as {{ name }},
+      {%- else %}
+    cast({{ value }} as {{ pitchlake.sql_type(type) }}) as {{ name }},
+      {%- endif %}
+    {%- endfor %}
+    {{ alias }}_index
+  from (
+    select
+      {%- for column in columns %}
+      {{ column }},
+      {%- endfor %}
+      {%- if documents %}
+      __document,
+      {%- endif %}
+      unnest(__elements) as {{ alias }},
+      generate_subscripts(__elements, 1) - 1 as {{ alias }}_index
+    from (
+      select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- if documents %}
+        {{ expr }} as __document,
+        {%- endif %}
+        json_transform({{ expr }}, {{ pitchlake.sql_string(tojson(structure[-1])) }}){% for key in (path.split('.') if path else []) %}[{{ pitchlake.sql_string(key) }}]{% endfor %} as __elements
+      from {{ relation }}
+    ) as {{ relation }}
+  ) as {{ relation }}
+{%- endmacro %}
+
+
 {#- Helpers -#}
 
 {% macro json_path(path) -%}

@@ -21,7 +21,19 @@ fixture_details as (
 
 events as (
 
-    {{ pitchlake.unnest_json('fixture_details', 'events', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'event') }}
+    {{ pitchlake.unnest_json_fields('fixture_details', 'events', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'event', [
+        ('time.elapsed', 'integer', 'elapsed_minutes'),
+        ('time.extra', 'integer', 'extra_minutes'),
+        ('team.id', 'bigint', 'team_id'),
+        ('team.name', 'varchar', 'team_name'),
+        ('player.id', 'bigint', 'player_id'),
+        ('player.name', 'varchar', 'player_name'),
+        ('assist.id', 'bigint', 'assist_player_id'),
+        ('assist.name', 'varchar', 'assist_player_name'),
+        ('type', 'varchar', 'event_type'),
+        ('detail', 'varchar', 'event_detail'),
+        ('comments', 'varchar', 'comments'),
+    ]) }}
 
 ),
 
@@ -32,19 +44,17 @@ renamed as (
         event_index,
         league_id,
         season,
-        {{ pitchlake.json_fields('event', [
-            ('time.elapsed', 'integer', 'elapsed_minutes'),
-            ('time.extra', 'integer', 'extra_minutes'),
-            ('team.id', 'bigint', 'team_id'),
-            ('team.name', 'varchar', 'team_name'),
-            ('player.id', 'bigint', 'player_id'),
-            ('player.name', 'varchar', 'player_name'),
-            ('assist.id', 'bigint', 'assist_player_id'),
-            ('assist.name', 'varchar', 'assist_player_name'),
-            ('type', 'varchar', 'event_type'),
-            ('detail', 'varchar', 'event_detail'),
-            ('comments', 'varchar', 'comments'),
-        ]) }},
+        elapsed_minutes,
+        extra_minutes,
+        team_id,
+        team_name,
+        player_id,
+        player_name,
+        assist_player_id,
+        assist_player_name,
+        event_type,
+        event_detail,
+        comments,
         ingestion_date
     from events
 

@@ -10,6 +10,15 @@
 
 {#- One row per player in a team's match sheet: the starting eleven and the substitutes. -#}
 
+{#- What the model reads of each player of a sheet, in either list. -#}
+{% set lineup_player_fields = [
+    ('player.id', 'bigint', 'player_id'),
+    ('player.name', 'varchar', 'player_name'),
+    ('player.number', 'integer', 'shirt_number'),
+    ('player.pos', 'varchar', 'position'),
+    ('player.grid', 'varchar', 'grid_position'),
+] %}
+
 with
 
 fixture_details as (
@@ -19,37 +28,28 @@ fixture_details as (
 
 ),
 
-team_lineups as (
-
-    {{ pitchlake.unnest_json('fixture_details', 'lineups', none, ['fixture_id', 'ingestion_date'], 'team_lineup') }}
-
-),
-
 teams as (
 
-    select
-        fixture_id,
-        {{ pitchlake.json_fields('team_lineup', [
-            ('team.id', 'bigint', 'team_id'),
-            ('formation', 'varchar', 'formation'),
-            ('coach.id', 'bigint', 'coach_id'),
-            ('coach.name', 'varchar', 'coach_name'),
-        ]) }},
-        team_lineup,
-        ingestion_date
-    from team_lineups
+    {{ pitchlake.unnest_json_fields('fixture_details', 'lineups', none, ['fixture_id', 'ingestion_date'], 'team_lineup', [
+        ('team.id', 'bigint', 'team_id'),
+        ('formation', 'varchar', 'formation'),
+        ('coach.id', 'bigint', 'coach_id'),
+        ('coach.name', 'varchar', 'coach_name'),
+        ('startXI', 'json', 'starting_eleven'),
+        ('substitutes', 'json', 'substitutes'),
+    ]) }}
 
 ),
 
 starters as (
 
-    {{ pitchlake.unnest_json('teams', 'team_lineup', 'startXI', ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player') }}
+    {{ pitchlake.unnest_json_fields('teams', 'starting_eleven', none, ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', lineup_player_fields) }}
 
 ),
 
 substitutes as (
 
-    {{ pitchlake.unnest_json('teams', 'team_lineup', 'substitutes', ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player') }}
+    {{ pitchlake.unnest_json_fields('teams', 'substitutes', none, ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', lineup_player_fields) }}
 
 ),
 
@@ -68,13 +68,11 @@ renamed as (
         team_id,
         is_starter,
         lineup_player_index as sheet_index,
-        {{ pitchlake.json_fields('lineup_player', [
-            ('player.id', 'bigint', 'player_id'),
-            ('player.name', 'varchar', 'player_name'),
-            ('player.number', 'integer', 'shirt_number'),
-            ('player.pos', 'varchar', 'position'),
-            ('player.grid', 'varchar', 'grid_position'),
-        ]) }},
+        player_id,
+        player_name,
+        shirt_number,
+        position,
+        grid_position,
         formation,
         coach_id,
         coach_name,

@@ -23,34 +23,28 @@ fixture_details as (
 
 ),
 
-team_entries as (
-
-    {{ pitchlake.unnest_json('fixture_details', 'player_statistics', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'team_entry') }}
-
-),
-
 teams as (
 
-    select
-        fixture_id,
-        league_id,
-        season,
-        {{ pitchlake.json_fields('team_entry', [('team.id', 'bigint', 'team_id')]) }},
-        team_entry,
-        ingestion_date
-    from team_entries
+    {{ pitchlake.unnest_json_fields('fixture_details', 'player_statistics', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'team_entry', [
+        ('team.id', 'bigint', 'team_id'),
+        ('players', 'json', 'players'),
+    ]) }}
 
 ),
 
-player_entries as (
+players as (
 
-    {{ pitchlake.unnest_json('teams', 'team_entry', 'players', ['fixture_id', 'league_id', 'season', 'team_id', 'ingestion_date'], 'player_entry') }}
+    {{ pitchlake.unnest_json_fields('teams', 'players', none, ['fixture_id', 'league_id', 'season', 'team_id', 'ingestion_date'], 'player_entry', [
+        ('player.id', 'bigint', 'player_id'),
+        ('player.name', 'varchar', 'player_name'),
+        ('statistics', 'json', 'statistics'),
+    ]) }}
 
 ),
 
 player_statistics as (
 
-    {{ pitchlake.unnest_json('player_entries', 'player_entry', 'statistics', ['fixture_id', 'league_id', 'season', 'team_id', 'ingestion_date', 'player_entry', 'player_entry_index'], 'statistic') }}
+    {{ pitchlake.unnest_json_fields('players', 'statistics', none, ['fixture_id', 'league_id', 'season', 'team_id', 'player_entry_index', 'player_id', 'player_name', 'ingestion_date'], 'statistic', pitchlake.player_match_statistics_fields()) }}
 
 ),
 
@@ -62,11 +56,11 @@ renamed as (
         season,
         team_id,
         player_entry_index as player_index,
-        {{ pitchlake.json_fields('player_entry', [
-            ('player.id', 'bigint', 'player_id'),
-            ('player.name', 'varchar', 'player_name'),
-        ]) }},
-        {{ pitchlake.json_fields('statistic', pitchlake.player_match_statistics_fields()) }},
+        player_id,
+        player_name,
+        {%- for path, type, name in pitchlake.player_match_statistics_fields() %}
+        {{ name }},
+        {%- endfor %}
         ingestion_date
     from player_statistics
     where statistic_index = 0

@@ -21,26 +21,19 @@ fixture_details as (
 
 teams as (
 
-    {{ pitchlake.unnest_json('fixture_details', 'team_statistics', none, ['fixture_id', 'ingestion_date'], 'team_statistics') }}
-
-),
-
-team_ids as (
-
-    select
-        fixture_id,
-        {{ pitchlake.json_fields('team_statistics', [
-            ('team.id', 'bigint', 'team_id'),
-        ]) }},
-        team_statistics,
-        ingestion_date
-    from teams
+    {{ pitchlake.unnest_json_fields('fixture_details', 'team_statistics', none, ['fixture_id', 'ingestion_date'], 'team_statistics', [
+        ('team.id', 'bigint', 'team_id'),
+        ('statistics', 'json', 'statistics'),
+    ]) }}
 
 ),
 
 statistics as (
 
-    {{ pitchlake.unnest_json('team_ids', 'team_statistics', 'statistics', ['fixture_id', 'team_id', 'ingestion_date'], 'statistic') }}
+    {{ pitchlake.unnest_json_fields('teams', 'statistics', none, ['fixture_id', 'team_id', 'ingestion_date'], 'statistic', [
+        ('type', 'varchar', 'statistic_type'),
+        ('value', 'varchar', 'statistic_value'),
+    ]) }}
 
 ),
 
@@ -49,10 +42,8 @@ renamed as (
     select
         fixture_id,
         team_id,
-        {{ pitchlake.json_fields('statistic', [
-            ('type', 'varchar', 'statistic_type'),
-            ('value', 'varchar', 'statistic_value'),
-        ]) }},
+        statistic_type,
+        statistic_value,
         ingestion_date
     from statistics
 

@@ -26,25 +26,34 @@ source as (
 
 items as (
 
-    {{ pitchlake.unnest_json('source', 'value', 'response', ['ingestion_date', 'filename'], 'item') }}
+    {{ pitchlake.unnest_json_fields('source', 'value', 'response', ['ingestion_date', 'filename'], 'item', [
+        ('fixture.id', 'bigint', 'fixture_id'),
+        ('league.id', 'bigint', 'league_id'),
+        ('league.season', 'integer', 'season'),
+        ('fixture.status.short', 'varchar', 'status'),
+        ('teams.home.id', 'bigint', 'home_team_id'),
+        ('teams.away.id', 'bigint', 'away_team_id'),
+        ('events', 'json', 'events'),
+        ('lineups', 'json', 'lineups'),
+        ('statistics', 'json', 'team_statistics'),
+        ('players', 'json', 'player_statistics'),
+    ]) }}
 
 ),
 
 renamed as (
 
     select
-        {{ pitchlake.json_fields('item', [
-            ('fixture.id', 'bigint', 'fixture_id'),
-            ('league.id', 'bigint', 'league_id'),
-            ('league.season', 'integer', 'season'),
-            ('fixture.status.short', 'varchar', 'status'),
-            ('teams.home.id', 'bigint', 'home_team_id'),
-            ('teams.away.id', 'bigint', 'away_team_id'),
-            ('events', 'json', 'events'),
-            ('lineups', 'json', 'lineups'),
-            ('statistics', 'json', 'team_statistics'),
-            ('players', 'json', 'player_statistics'),
-        ]) }},
+        fixture_id,
+        league_id,
+        season,
+        status,
+        home_team_id,
+        away_team_id,
+        events,
+        lineups,
+        team_statistics,
+        player_statistics,
         ingestion_date,
         filename
     from items
