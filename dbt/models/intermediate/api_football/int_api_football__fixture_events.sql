@@ -21,19 +21,7 @@ fixture_details as (
 
 events as (
 
-    {{ pitchlake.unnest_json_fields('fixture_details', 'events', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'event', [
-        ('time.elapsed', 'integer', 'elapsed_minutes'),
-        ('time.extra', 'integer', 'extra_minutes'),
-        ('team.id', 'bigint', 'team_id'),
-        ('team.name', 'varchar', 'team_name'),
-        ('player.id', 'bigint', 'player_id'),
-        ('player.name', 'varchar', 'player_name'),
-        ('assist.id', 'bigint', 'assist_player_id'),
-        ('assist.name', 'varchar', 'assist_player_name'),
-        ('type', 'varchar', 'event_type'),
-        ('detail', 'varchar', 'event_detail'),
-        ('comments', 'varchar', 'comments'),
-    ]) }}
+    {{ pitchlake.unnest_json_fields('fixture_details', 'events', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'event', pitchlake.match_event_fields()) }}
 
 ),
 

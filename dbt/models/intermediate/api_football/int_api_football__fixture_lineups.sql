@@ -10,15 +10,6 @@
 
 {#- One row per player in a team's match sheet: the starting eleven and the substitutes. -#}
 
-{#- What the model reads of each player of a sheet, in either list. -#}
-{% set lineup_player_fields = [
-    ('player.id', 'bigint', 'player_id'),
-    ('player.name', 'varchar', 'player_name'),
-    ('player.number', 'integer', 'shirt_number'),
-    ('player.pos', 'varchar', 'position'),
-    ('player.grid', 'varchar', 'grid_position'),
-] %}
-
 with
 
 fixture_details as (
@@ -43,13 +34,13 @@ teams as (
 
 starters as (
 
-    {{ pitchlake.unnest_json_fields('teams', 'starting_eleven', none, ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', lineup_player_fields) }}
+    {{ pitchlake.unnest_json_fields('teams', 'starting_eleven', none, ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', pitchlake.lineup_player_fields()) }}
 
 ),
 
 substitutes as (
 
-    {{ pitchlake.unnest_json_fields('teams', 'substitutes', none, ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', lineup_player_fields) }}
+    {{ pitchlake.unnest_json_fields('teams', 'substitutes', none, ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', pitchlake.lineup_player_fields()) }}
 
 ),
 

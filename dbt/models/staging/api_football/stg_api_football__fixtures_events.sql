@@ -29,19 +29,7 @@ renamed as (
         event_index,
         cast(league_id as bigint) as league_id,
         cast(season as integer) as season,
-        {{ pitchlake.json_fields('event', [
-            ('time.elapsed', 'integer', 'elapsed_minutes'),
-            ('time.extra', 'integer', 'extra_minutes'),
-            ('team.id', 'bigint', 'team_id'),
-            ('team.name', 'varchar', 'team_name'),
-            ('player.id', 'bigint', 'player_id'),
-            ('player.name', 'varchar', 'player_name'),
-            ('assist.id', 'bigint', 'assist_player_id'),
-            ('assist.name', 'varchar', 'assist_player_name'),
-            ('type', 'varchar', 'event_type'),
-            ('detail', 'varchar', 'event_detail'),
-            ('comments', 'varchar', 'comments'),
-        ]) }},
+        {{ pitchlake.json_fields('event', pitchlake.match_event_fields()) }},
         ingestion_date,
         filename
     from events
