@@ -28,7 +28,7 @@ from pitchlake.config import load_config
 from pitchlake.lake import open_lake, quarantine
 from pitchlake.testing.config import new_project
 from pitchlake.transform import (
-    TESTED_LEAGUE_SEASONS_VAR,
+    TESTED_LEAGUE_SEASONS_ENV,
     begin_transform,
     league_season_of,
     plan_transform,
@@ -151,7 +151,7 @@ def test_what_counts_as_new(project, monkeypatch):
     assert plan.reason == (f"changes in fixtures (1 removed): building source:api_football.fixtures+; "
                            f"tests narrowed to league/season {league}/{season}")
     assert plan.league_seasons == ((league, season),)
-    assert plan.dbt_vars() == {TESTED_LEAGUE_SEASONS_VAR: [[league, season]]}
+    assert plan.dbt_env() == {TESTED_LEAGUE_SEASONS_ENV: f"[[{league},{season}]]"}
     lake.put(fixtures, saved)
     # two new fetches of one league season: the tests read that league season only
     new = [STANDINGS.replace("2025-01-26", "2025-01-27"), STANDINGS.replace("2025-01-26", "2025-01-28")]
@@ -171,7 +171,7 @@ def test_what_counts_as_new(project, monkeypatch):
     # a league season's table with a file that names none: every test reads everything
     odd = STANDINGS.replace("season=2024", "season=x")
     lake.put(odd, body)
-    assert (project.plan(monkeypatch).league_seasons, project.plan(monkeypatch).dbt_vars()) == ((), {})
+    assert (project.plan(monkeypatch).league_seasons, project.plan(monkeypatch).dbt_env()) == ((), {})
     lake.delete(odd)
     assert set(plan.fetches) - set(read_state(lake, "dev").fetches) == set(new)
     for key in new:

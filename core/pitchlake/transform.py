@@ -17,8 +17,7 @@ started (:func:`record_transform`), and the next one builds what is downstream o
 files were added or removed since. The build's generic data tests on the models keyed by league
 season read only the league seasons of those files (``season=.../league_id=...``; files keyed
 otherwise, leagues' and venues', are read by no such model): :attr:`TransformPlan.league_seasons`,
-the environment variable :data:`TESTED_LEAGUE_SEASONS_ENV` (or the dbt var
-:data:`TESTED_LEAGUE_SEASONS_VAR`, as Dagster passes it), ``dbt/macros/tests_where.sql``.
+the environment variable :data:`TESTED_LEAGUE_SEASONS_ENV`, ``dbt/macros/tests_where.sql``.
 """
 
 from __future__ import annotations
@@ -141,16 +140,13 @@ STATE_FOLDER = "state/transform"
 _INGESTION_DATE = re.compile(r"/ingestion_date=([^/]+)/")
 _LEAGUE_ID = re.compile(r"/league_id=(\d+)/")
 _SEASON = re.compile(r"/season=(\d+)/")
-#: The dbt var that narrows the generic data tests of the models keyed by league season
-#: (``dbt/macros/tests_where.sql``) to a list of ``[league_id, season]``.
-TESTED_LEAGUE_SEASONS_VAR = "pitchlake_tested_league_seasons"
-
-
-#: The environment variable that carries :data:`TESTED_LEAGUE_SEASONS_VAR` to dbt in its place
-#: (``dbt/macros/tests_where.sql`` reads either, the var first): dbt parses the whole project again
-#: whenever its ``--vars`` differ from the last run's (seconds, more than a small build takes), and
-#: the league seasons differ from one build to the next; the macro reads the variable only when
-#: the tests run, which leaves dbt's partial parsing alone.
+#: The environment variable that narrows the generic data tests of the models keyed by league
+#: season (``dbt/macros/tests_where.sql``) to a JSON list of ``[league_id, season]``; the dbt var
+#: ``pitchlake_tested_league_seasons`` does the same for dbt run by hand. pitchlake passes the
+#: environment variable (``pitchlake transform`` and the Dagster dbt assets alike): dbt parses the
+#: whole project again whenever its ``--vars`` differ from the last run's (seconds, more than a
+#: small build takes), and the league seasons differ from one build to the next; the macro reads
+#: the variable only when the tests run, which leaves dbt's partial parsing alone.
 TESTED_LEAGUE_SEASONS_ENV = "PITCHLAKE_TESTED_LEAGUE_SEASONS"
 
 
@@ -194,7 +190,7 @@ class TransformPlan:
     ``league_seasons``: the ``(league_id, season)`` pairs of the ``data.json`` files added or
     removed since the state in the tables partitioned by league season (and of the builds left
     unfinished); the generic data tests of the models keyed by league season then read only these
-    (:meth:`dbt_env`, :meth:`dbt_vars`). ``()``: every test reads everything (a full build, an explicit
+    (:meth:`dbt_env`). ``()``: every test reads everything (a full build, an explicit
     ``--select``, no league season's file among the changes)."""
 
     select: list[str] | None
@@ -211,16 +207,9 @@ class TransformPlan:
     def nothing(self) -> bool:
         return self.select == []
 
-    def dbt_vars(self) -> dict[str, Any]:
-        """The dbt vars of the build (``--vars``): the league seasons its tests read, if narrowed."""
-        if not self.league_seasons:
-            return {}
-        return {TESTED_LEAGUE_SEASONS_VAR: [list(pair) for pair in self.league_seasons]}
-
     def dbt_env(self) -> dict[str, str]:
-        """The same league seasons as an environment variable (:data:`TESTED_LEAGUE_SEASONS_ENV`):
-        dbt parses the whole project again whenever ``--vars`` differ from its last run's (6 s
-        on the shipped project, more than a day's build), and these differ from build to build."""
+        """The environment that narrows the build's tests to its league seasons
+        (:data:`TESTED_LEAGUE_SEASONS_ENV`), if narrowed."""
         if not self.league_seasons:
             return {}
         return {TESTED_LEAGUE_SEASONS_ENV: json.dumps([list(pair) for pair in self.league_seasons], separators=(",", ":"))}

@@ -4,8 +4,8 @@
   Every generic data test (unique, not_null, relationships, accepted_values, the project's
   tests/generic/...) reads its model through `get_where_subquery(relation)`, which dbt documents as
   the macro to override to template a test's `where`. This one keeps dbt's behaviour (the test's
-  own `where` config, or the relation as it is) except when the var `pitchlake_tested_league_seasons`
-  lists league seasons (`[[39, 2024], [140, 2024]]`) and the tested model is one of
+  own `where` config, or the relation as it is) except when the environment variable
+  PITCHLAKE_TESTED_LEAGUE_SEASONS (JSON) or the var `pitchlake_tested_league_seasons` lists league seasons (`[[39, 2024], [140, 2024]]`) and the tested model is one of
   `league_season_models` (dbt_project.yml): the test then reads
   `(select * from <model> where [(<its where>) and] (<league_season_filter> or league_id is null or season is null))`,
   the filter the incremental marts inline (`(league_id = 39 and season in (2024)) or ...`), so
@@ -14,7 +14,7 @@
   see them. Unlike dbt's `dbt_subquery`, the subquery has no alias (DuckDB and Snowflake need
   none): tests that alias their model (`relationships_composite`: `{{ model }} as child`) work.
 
-  `pitchlake transform` sets PITCHLAKE_TESTED_LEAGUE_SEASONS (Dagster the var, below) to the league
+  `pitchlake transform` and the Dagster dbt assets set PITCHLAKE_TESTED_LEAGUE_SEASONS to the league
   seasons of the lake files added or removed since its last successful build in the tables
   partitioned by league season (`season=.../league_id=...`, the only tables these models read): the
   rows of the other league seasons were tested when they were built and no build since has changed
@@ -29,8 +29,8 @@
 #}
 {% macro get_where_subquery(relation) -%}
   {%- set tested = var('pitchlake_tested_league_seasons', none) -%}
-  {#- `pitchlake transform` passes the list in PITCHLAKE_TESTED_LEAGUE_SEASONS (JSON) instead of --vars:
-      dbt parses the whole project again whenever --vars change, and they would change with every
+  {#- pitchlake passes the list in PITCHLAKE_TESTED_LEAGUE_SEASONS (JSON), not in --vars (the var is
+      for dbt run by hand): dbt parses the whole project again whenever --vars change, and they would change with every
       build. Read only when the tests run (`execute`): an env var read while parsing would make dbt
       parse the files that read it again whenever it changes. -#}
   {%- if tested is none and execute -%}

@@ -14,8 +14,10 @@ parameters' types to tell the context and the resources apart.
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cached_property
@@ -66,7 +68,13 @@ from pitchlake.lake import Layout, open_lake
 from pitchlake.planner import LakeView, Selection
 from pitchlake.plugins import registry
 from pitchlake.runner import Summary, ingest
-from pitchlake.transform import TransformPlan, begin_transform, plan_transform, record_transform
+from pitchlake.transform import (
+    TESTED_LEAGUE_SEASONS_ENV,
+    TransformPlan,
+    begin_transform,
+    plan_transform,
+    record_transform,
+)
 
 RAW = "raw"
 #: Raw assets spend API credits. Each run's rate limiter only sees its own requests, so the
@@ -469,6 +477,46 @@ def prepare_if_stale(project: DbtProject) -> bool:
     return True
 
 
+@contextmanager
+def _environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """This process's environment with ``values`` set (None: unset), restored on exit.
+    dagster-dbt's ``cli()`` takes no environment: it copies this one when it starts dbt."""
+    def put(settings: Mapping[str, str | None]) -> None:
+        for name, value in settings.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        put(values)
+        yield
+    finally:
+        put(saved)
+
+
+def _keep_partial_parse(invocation, project: DbtProject) -> None:
+    """Leave this run's parse where the next run starts from. dagster-dbt starts every dbt from
+    the project's ``partial_parse.msgpack``, which the preparation wrote, and dbt parses the whole
+    project again (about 6 s) when its profile differs from that parse's: the warehouse's path and
+    the lake are part of it, and an image is prepared where neither is set. This run's file,
+    written over the project's in one rename, lets the next run in the same environment parse only
+    what changed. A project folder that cannot be written (a read-only image) keeps its file."""
+    parsed = Path(invocation.target_path) / "partial_parse.msgpack"
+    # where dagster-dbt reads it from (dagster_dbt.core.dbt_cli_invocation)
+    target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    target = target if target.is_absolute() else Path(project.project_dir) / target
+    if not parsed.exists():
+        return
+    written = target / f".partial_parse.{os.getpid()}.msgpack"
+    try:
+        shutil.copyfile(parsed, written)
+        os.replace(written, target / "partial_parse.msgpack")
+    except OSError:
+        written.unlink(missing_ok=True)
+
+
 def _with_duckdb_row_counts(invocation, warehouse: str) -> Iterator[Any]:
     """dbt's events with ``dagster/row_count`` on each table built, counted once dbt has exited
     (it holds the DuckDB file locked while it runs) in one read-only connection, closed before
@@ -572,14 +620,17 @@ def dbt_models(project: DbtProject) -> AssetsDefinition:
             begin_transform(engine, target, plan, lake=lake)
         else:
             context.log.info("this run selects only part of that: what it leaves out stays new for the next transform")
-        variables = {"lake": engine.lake.uri, **plan.dbt_vars()}
-        invocation = dbt.cli(["build", "--vars", json.dumps(variables), *(["--full-refresh"] if config.full_refresh else [])],
-                             context=context)
+        # The lake and the tested league seasons reach dbt in its environment, as `pitchlake
+        # transform` passes them: --vars that differ from the last parse's (the league seasons
+        # differ from run to run) make dbt parse the whole project again, about 6 s.
+        with _environment({"PITCHLAKE_LAKE": engine.lake.uri, TESTED_LEAGUE_SEASONS_ENV: None, **plan.dbt_env()}):
+            invocation = dbt.cli(["build", *(["--full-refresh"] if config.full_refresh else [])], context=context)
         credentials = invocation.adapter.config.credentials if invocation.adapter is not None else None
         if getattr(credentials, "type", None) == "duckdb":
             yield from _with_duckdb_row_counts(invocation, credentials.path)
         else:
             yield from invocation.stream().fetch_row_counts()
+        _keep_partial_parse(invocation, project)
         if complete:  # dbt succeeded: a failure raised above
             record_transform(engine, target, plan, lake=lake)
 
