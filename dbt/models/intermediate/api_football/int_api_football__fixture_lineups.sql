@@ -21,7 +21,7 @@ fixture_details as (
 
 teams as (
 
-    {{ pitchlake.unnest_json_fields('fixture_details', 'lineups', none, ['fixture_id', 'ingestion_date'], 'team_lineup', [
+    {{ pitchlake.unnest_json_fields('fixture_details', 'lineups', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'team_lineup', [
         ('team.id', 'bigint', 'team_id'),
         ('formation', 'varchar', 'formation'),
         ('coach.id', 'bigint', 'coach_id'),
@@ -34,13 +34,13 @@ teams as (
 
 starters as (
 
-    {{ pitchlake.unnest_json_fields('teams', 'starting_eleven', none, ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', pitchlake.lineup_player_fields()) }}
+    {{ pitchlake.unnest_json_fields('teams', 'starting_eleven', none, ['fixture_id', 'league_id', 'season', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', pitchlake.lineup_player_fields()) }}
 
 ),
 
 substitutes as (
 
-    {{ pitchlake.unnest_json_fields('teams', 'substitutes', none, ['fixture_id', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', pitchlake.lineup_player_fields()) }}
+    {{ pitchlake.unnest_json_fields('teams', 'substitutes', none, ['fixture_id', 'league_id', 'season', 'team_id', 'formation', 'coach_id', 'coach_name', 'ingestion_date'], 'lineup_player', pitchlake.lineup_player_fields()) }}
 
 ),
 
@@ -56,6 +56,8 @@ renamed as (
 
     select
         fixture_id,
+        league_id,
+        season,
         team_id,
         is_starter,
         lineup_player_index as sheet_index,

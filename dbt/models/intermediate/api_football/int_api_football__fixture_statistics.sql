@@ -21,7 +21,7 @@ fixture_details as (
 
 teams as (
 
-    {{ pitchlake.unnest_json_fields('fixture_details', 'team_statistics', none, ['fixture_id', 'ingestion_date'], 'team_statistics', [
+    {{ pitchlake.unnest_json_fields('fixture_details', 'team_statistics', none, ['fixture_id', 'league_id', 'season', 'ingestion_date'], 'team_statistics', [
         ('team.id', 'bigint', 'team_id'),
         ('statistics', 'json', 'statistics'),
     ]) }}
@@ -30,7 +30,7 @@ teams as (
 
 statistics as (
 
-    {{ pitchlake.unnest_json_fields('teams', 'statistics', none, ['fixture_id', 'team_id', 'ingestion_date'], 'statistic', [
+    {{ pitchlake.unnest_json_fields('teams', 'statistics', none, ['fixture_id', 'league_id', 'season', 'team_id', 'ingestion_date'], 'statistic', [
         ('type', 'varchar', 'statistic_type'),
         ('value', 'varchar', 'statistic_value'),
     ]) }}
@@ -41,6 +41,8 @@ renamed as (
 
     select
         fixture_id,
+        league_id,
+        season,
         team_id,
         statistic_type,
         statistic_value,
@@ -53,6 +55,8 @@ typed as (
 
     select
         fixture_id,
+        league_id,
+        season,
         team_id,
         statistic_type,
         statistic_value,
