@@ -5,8 +5,9 @@
   tests/generic/...) reads its model through `get_where_subquery(relation)`, which dbt documents as
   the macro to override to template a test's `where`. This one keeps dbt's behaviour (the test's
   own `where` config, or the relation as it is) except when the environment variable
-  PITCHLAKE_TESTED_LEAGUE_SEASONS (JSON) or the var `pitchlake_tested_league_seasons` lists league seasons (`[[39, 2024], [140, 2024]]`) and the tested model is one of
-  `league_season_models` (dbt_project.yml): the test then reads
+  PITCHLAKE_TESTED_LEAGUE_SEASONS (JSON) or the var `pitchlake_tested_league_seasons` lists league
+  seasons (`[[39, 2024], [140, 2024]]`) and the tested model is one of `league_season_models`
+  (dbt_project.yml): the test then reads
   `(select * from <model> where [(<its where>) and] (<league_season_filter> or league_id is null or season is null))`,
   the filter the incremental marts inline (`(league_id = 39 and season in (2024)) or ...`), so
   DuckDB and Snowflake prune on the same constants. Rows whose league_id or season is null are
@@ -29,10 +30,10 @@
 #}
 {% macro get_where_subquery(relation) -%}
   {%- set tested = var('pitchlake_tested_league_seasons', none) -%}
-  {#- pitchlake passes the list in PITCHLAKE_TESTED_LEAGUE_SEASONS (JSON), not in --vars (the var is
-      for dbt run by hand): dbt parses the whole project again whenever --vars change, and they would change with every
-      build. Read only when the tests run (`execute`): an env var read while parsing would make dbt
-      parse the files that read it again whenever it changes. -#}
+  {#- pitchlake passes the list in PITCHLAKE_TESTED_LEAGUE_SEASONS (JSON), not in --vars (the var
+      is for dbt run by hand): dbt parses the whole project again whenever --vars change, and they
+      would change with every build. Read only when the tests run (`execute`): an env var read
+      while parsing would make dbt parse the files that read it again whenever it changes. -#}
   {%- if tested is none and execute -%}
     {%- set tested = fromjson(env_var('PITCHLAKE_TESTED_LEAGUE_SEASONS', '') or 'null') -%}
   {%- endif -%}

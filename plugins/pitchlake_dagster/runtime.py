@@ -504,11 +504,11 @@ def _keep_partial_parse(invocation, project: DbtProject) -> None:
     written over the project's in one rename, lets the next run in the same environment parse only
     what changed. A project folder that cannot be written (a read-only image) keeps its file."""
     parsed = Path(invocation.target_path) / "partial_parse.msgpack"
+    if not parsed.exists():
+        return
     # where dagster-dbt reads it from (dagster_dbt.core.dbt_cli_invocation)
     target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
     target = target if target.is_absolute() else Path(project.project_dir) / target
-    if not parsed.exists():
-        return
     written = target / f".partial_parse.{os.getpid()}.msgpack"
     try:
         shutil.copyfile(parsed, written)
