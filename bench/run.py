@@ -32,6 +32,7 @@ BENCHMARKS = {
     "memory": ("bench_memory.py", [], ["--pages", "300"]),
     "credits": ("bench_credits.py", [], []),
     "ratelimit": ("bench_ratelimit.py", [], []),
+    "sharedkey": ("bench_shared_key.py", [], ["--runs", "100"]),
     "freshness": ("bench_freshness.py", [], []),
     "plugins": ("bench_plugin_load.py", [], ["--repeat", "2"]),
     "dbt": ("bench_dbt.py", [], ["--quick"]),

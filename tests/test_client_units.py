@@ -139,6 +139,48 @@ def test_the_others_share_is_believed_until_a_newer_answer_says_otherwise():
     assert sent[-1] == pytest.approx(61.5 + 7 * 0.5, abs=0.01), "then one after the other, as answered"
 
 
+@pytest.mark.parametrize("third, goes_at", [(0.7, 61.1), (1.2, 1.3)], ids=["within-a-sixtieth", "over-a-sixtieth"])
+def test_a_lower_count_of_the_others_is_believed_once_an_answer_over_a_sixtieth_of_the_minute_newer_says_it(
+        third, goes_at):
+    """Another client holds 6 of the 10 places when our first request (0 s) is counted; its requests
+    leave the window before our second (0.5 s) and third are counted. Its client sends them again
+    as they leave its own log, a sixtieth of the minute later: until an answer over that margin newer
+    than the one that said 6 says fewer, we keep to the 3 places 6 leave us, and the fourth waits for
+    our first to leave the window (61.1 s). Believing the lower count at once had taken places
+    the other was about to take again: two refused requests in a row on a loaded machine."""
+    clock = FakeClock()
+    limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
+    for sent, others in [(0, 6), (0.5, 1), (third, 1)]:
+        clock.now = sent
+        limiter.acquire()
+        assert clock.now == sent, "room for 3 even with the other's 6"
+        clock.now += 0.1
+        held = 1 + [0, 0.5, third].index(sent)
+        limiter.observe(10 - others - held)
+    clock.now = third + 0.1
+    limiter.acquire()
+    assert clock.now == pytest.approx(goes_at, abs=0.01)
+
+
+@pytest.mark.parametrize("later, waits", [(0.5, False), (5, True)], ids=["fresh", "stale"])
+def test_with_a_stale_picture_in_the_upper_half_of_the_window_one_request_is_in_flight_at_a_time(later, waits):
+    """Alone on the key, we hold 6 of the 10 places. When what the last answer told is older than a
+    sixtieth of the minute, another client may have filled the rest since: a second request waits
+    for the first one's answer, so that a full window refuses one request, not two."""
+    clock = FakeClock()
+    limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
+    for i in range(6):
+        clock.now = i * 0.01
+        limiter.acquire()
+        limiter.observe(10 - (i + 1))
+    clock.now = later
+    limiter.acquire()  # the first, left unanswered on this thread
+    second = threading.Thread(target=limiter.acquire)  # another worker's
+    second.start()
+    second.join()
+    assert (clock.now > later) is waits
+
+
 def test_budget_stops_at_max_requests_and_at_the_daily_quota():
     budget = Budget(max_requests=2)
     budget.reserve()

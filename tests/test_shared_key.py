@@ -9,6 +9,8 @@ The minute is shortened to 4 s on both sides (the sandbox's ``minute_seconds``; 
 requests are six times the limit. At 2 s, a sixtieth of the minute (the margin the client keeps
 for another's requests) was 33 ms, within the scheduling delays of a loaded 2-core CI machine
 running the suite on two workers: a fresh-check of the whole suite saw two rateLimit answers in a row.
+At 4 s it happened again in CI, once: how often it does on a loaded machine is what
+``bench/bench_shared_key.py`` measures, on a simulated clock with stalled processes.
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ def test_two_clients_on_one_key_never_get_two_rate_limit_answers_in_a_row(tmp_pa
         runs = [len(list(run)) for answer, run in itertools.groupby(answers) if answer == "rateLimit"]
         print(f"{start}: {name} client: {len(answers)} requests, {answers.count('rateLimit')} rateLimit answers "
               f"(longest run {max(runs, default=0)})")
-        assert max(runs, default=0) <= 1, f"the {name} client got {max(runs)} rateLimit answers in a row"
+        timeline = " ".join(f"{served.time - log[0].time:.3f}:{whose(served.params)[0]}:{served.answer}" for served in log)
+        assert max(runs, default=0) <= 1, f"the {name} client got {max(runs)} rateLimit answers in a row: {timeline}"
 
     # close to the limit: the sandbox admits PER_MINUTE in any window, so R requests need at least
     # ceil(R / PER_MINUTE) - 1 windows after the first one's burst

@@ -140,17 +140,22 @@ class RateLimiter:
       server's window held when it counted ours; those beyond ours sent in the minute before it are
       someone else's. They are believed to stay until a newer answer says otherwise, for at most
       ``window``: by then each has left the server's window, what the others spend now is unknown,
-      and the next request goes alone, its answer saying.
+      and the next request goes alone, its answer saying. An answer saying they are fewer is
+      believed only once it is over a sixtieth of the minute newer than the one that said more:
+      the others' requests that have just left the server's window stay in their own log for that
+      margin and are sent again as they leave it, so taking their places at once would take them
+      twice. Until then we may wait for our own to leave (a simulation of two clients on one key,
+      ``bench/bench_shared_key.py``: a point or two of pace, most ``rateLimit`` answers spared).
 
     A request is sent when the two leave room under the limit less one: one place of the window is
     left free, so that another client arriving at a full window (whose refused requests no header
     shows) finds it. Holding more than the others, we leave them as much again free (at most what we
     hold beyond theirs), so that a client arriving beside us grows to an even share within a few
     windows. Since the others may be spending the same room as we do, our requests in flight are at
-    most half of it; and only one in the upper half of the window when others hold part of it and
-    what the last answer told is older than a sixtieth of the minute. A ``rateLimit`` answer is
-    therefore rare; after one (:meth:`after_rate_limit`) every worker waits what that picture
-    requires, not a flat minute.
+    most half of it; and only one in the upper half of the window when what the last answer told is
+    older than a sixtieth of the minute (a newcomer may have filled it since). A ``rateLimit``
+    answer is therefore rare; after one (:meth:`after_rate_limit`) every worker waits what that
+    picture requires, not a flat minute.
 
     Each worker thread sends its request between :meth:`acquire` and :meth:`observe` (or a failure:
     its next :meth:`acquire` settles a request that never got an answer).
@@ -169,6 +174,9 @@ class RateLimiter:
         #: ``_others_told`` and believed until ``_others_until``; None: not known
         self._others: int | None = None
         self._others_told = self._others_until = 0.0
+        #: (sent, others) of the answers that make up ``_others``: the newest and those sent less than
+        #: a sixtieth of the minute before it (the largest count among them is believed)
+        self._counts: list[tuple[float, int]] = []
         self._lock = threading.Lock()
         self._thread = threading.local()  # .sent: this thread's last request
 
@@ -205,8 +213,7 @@ class RateLimiter:
             held = len(self._ours)
             room = self.limit - self._others - held - min(max(held - self._others, 0), self._others)
             seen = room + in_flight  # the places free for us, as the last answer told
-            stale = (self._others > 0 and now - self._others_told >= self.minute / 60
-                     and seen < self.per_minute / 2)
+            stale = now - self._others_told >= self.minute / 60 and seen < self.per_minute / 2
             if in_flight >= (1 if stale else (seen + 1) // 2):
                 room = 0
         if room > 0:
@@ -223,8 +230,12 @@ class RateLimiter:
         those sent in the minute before it (the server counts each when it arrives)."""
         told = sent.sent if sent is not None else now
         ours = sum(1 for mine in self._ours if mine is not sent and told - self.minute < mine.sent <= told)
-        self._others = max(self.per_minute - minute_remaining - ours - counted, 0)
-        self._others_told, self._others_until = told, now + self.window
+        others = max(self.per_minute - minute_remaining - ours - counted, 0)
+        counts = [*self._counts, (told, others)] if self._others is not None else [(told, others)]
+        newest = max(at for at, _ in counts)
+        self._counts = [(at, count) for at, count in counts if at > newest - self.minute / 60]
+        self._others = max(count for _, count in self._counts)
+        self._others_told, self._others_until = newest, now + self.window
 
     def observe(self, minute_remaining: int | None) -> None:
         """An answer to this thread's request, with the server's ``X-RateLimit-Remaining`` if it
