@@ -162,23 +162,27 @@ def test_a_lower_count_of_the_others_is_believed_once_an_answer_over_a_sixtieth_
     assert clock.now == pytest.approx(goes_at, abs=0.01)
 
 
-@pytest.mark.parametrize("later, waits", [(0.5, False), (5, True)], ids=["fresh", "stale"])
-def test_with_a_stale_picture_in_the_upper_half_of_the_window_one_request_is_in_flight_at_a_time(later, waits):
-    """Alone on the key, we hold 6 of the 10 places. When what the last answer told is older than a
-    sixtieth of the minute, another client may have filled the rest since: a second request waits
-    for the first one's answer, so that a full window refuses one request, not two."""
+@pytest.mark.parametrize("round_trip, age, waits", [(0, 0.5, False), (0, 5, True), (3, 5, False), (3, 8, True)],
+                         ids=["fresh", "stale", "fresh-for-slow-answers", "stale-for-slow-answers"])
+def test_with_a_stale_picture_in_the_upper_half_of_the_window_one_request_is_in_flight_at_a_time(
+        round_trip, age, waits):
+    """Alone on the key, we hold 6 of the 10 places. When what the last answer told is stale,
+    another client may have filled the rest since: a second request waits for the first one's
+    answer, so that a full window refuses one request, not two. Stale is older than a sixtieth of
+    the minute (1 s) beyond twice the round trip: answers that take 3 s are fresh for 7 s."""
     clock = FakeClock()
     limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
     for i in range(6):
         clock.now = i * 0.01
         limiter.acquire()
+        clock.now += round_trip
         limiter.observe(10 - (i + 1))
-    clock.now = later
+    clock.now = 0.05 + age  # the last answer told what the server counted when it was sent
     limiter.acquire()  # the first, left unanswered on this thread
     second = threading.Thread(target=limiter.acquire)  # another worker's
     second.start()
     second.join()
-    assert (clock.now > later) is waits
+    assert (clock.now > 0.05 + age) is waits
 
 
 def test_budget_stops_at_max_requests_and_at_the_daily_quota():

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,9 +154,13 @@ class RateLimiter:
     hold beyond theirs), so that a client arriving beside us grows to an even share within a few
     windows. Since the others may be spending the same room as we do, our requests in flight are at
     most half of it; and only one in the upper half of the window when what the last answer told is
-    older than a sixtieth of the minute (a newcomer may have filled it since). A ``rateLimit``
-    answer is therefore rare; after one (:meth:`after_rate_limit`) every worker waits what that
-    picture requires, not a flat minute.
+    stale (a newcomer may have filled it since): older than a sixtieth of the minute beyond twice
+    the shortest of the last eight round trips. No answer is fresher than its round trip; the
+    shortest, so that an answer held up by a stalled process does not make every picture look
+    fresh. (With the sixtieth alone, two clients on a Pro plan with 0.3-1.5 s answers were held to
+    41 % of the limit's pace in ``bench/bench_shared_key.py``, where their workers reach 70 %.)
+    A ``rateLimit`` answer is therefore rare; after one (:meth:`after_rate_limit`) every worker
+    waits what that picture requires, not a flat minute.
 
     Each worker thread sends its request between :meth:`acquire` and :meth:`observe` (or a failure:
     its next :meth:`acquire` settles a request that never got an answer).
@@ -177,6 +182,8 @@ class RateLimiter:
         #: (sent, others) of the answers that make up ``_others``: the newest and those sent less than
         #: a sixtieth of the minute before it (the largest count among them is believed)
         self._counts: list[tuple[float, int]] = []
+        #: the round trips of the last answers: the shortest is how fresh a picture can be
+        self._round_trips: deque[float] = deque(maxlen=8)
         self._lock = threading.Lock()
         self._thread = threading.local()  # .sent: this thread's last request
 
@@ -213,7 +220,8 @@ class RateLimiter:
             held = len(self._ours)
             room = self.limit - self._others - held - min(max(held - self._others, 0), self._others)
             seen = room + in_flight  # the places free for us, as the last answer told
-            stale = now - self._others_told >= self.minute / 60 and seen < self.per_minute / 2
+            fresh = self.minute / 60 + 2 * min(self._round_trips, default=0.0)
+            stale = now - self._others_told >= fresh and seen < self.per_minute / 2
             if in_flight >= (1 if stale else (seen + 1) // 2):
                 room = 0
         if room > 0:
@@ -229,6 +237,8 @@ class RateLimiter:
         """What the server's count, in the answer to ``sent``, says of the others'. Ours in it are
         those sent in the minute before it (the server counts each when it arrives)."""
         told = sent.sent if sent is not None else now
+        if sent is not None and counted:
+            self._round_trips.append(now - told)
         ours = sum(1 for mine in self._ours if mine is not sent and told - self.minute < mine.sent <= told)
         others = max(self.per_minute - minute_remaining - ours - counted, 0)
         counts = [*self._counts, (told, others)] if self._others is not None else [(told, others)]
