@@ -173,16 +173,17 @@ def test_with_a_stale_picture_in_the_upper_half_of_the_window_one_request_is_in_
     clock = FakeClock()
     limiter = RateLimiter(per_minute=10, minute=60, clock=clock, sleep=clock.sleep)
     for i in range(6):
-        clock.now = i * 0.01
         limiter.acquire()
+        told = clock.now  # the answer tells what the server counted when the request was sent
         clock.now += round_trip
         limiter.observe(10 - (i + 1))
-    clock.now = 0.05 + age  # the last answer told what the server counted when it was sent
+        clock.now += 0.01
+    clock.now = told + age
     limiter.acquire()  # the first, left unanswered on this thread
     second = threading.Thread(target=limiter.acquire)  # another worker's
     second.start()
     second.join()
-    assert (clock.now > 0.05 + age) is waits
+    assert (clock.now > told + age) is waits
 
 
 def test_budget_stops_at_max_requests_and_at_the_daily_quota():
