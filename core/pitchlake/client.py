@@ -237,8 +237,6 @@ class RateLimiter:
         """What the server's count, in the answer to ``sent``, says of the others'. Ours in it are
         those sent in the minute before it (the server counts each when it arrives)."""
         told = sent.sent if sent is not None else now
-        if sent is not None and counted:
-            self._round_trips.append(now - told)
         ours = sum(1 for mine in self._ours if mine is not sent and told - self.minute < mine.sent <= told)
         others = max(self.per_minute - minute_remaining - ours - counted, 0)
         counts = [*self._counts, (told, others)] if self._others is not None else [(told, others)]
@@ -255,6 +253,7 @@ class RateLimiter:
             sent = getattr(self._thread, "sent", None)
             if sent is not None and sent.answered is None:
                 sent.answered = now
+                self._round_trips.append(now - sent.sent)
             if minute_remaining is not None:
                 self._tell(now, sent, minute_remaining, counted=sent is not None)
 
